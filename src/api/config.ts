@@ -1,0 +1,155 @@
+/**
+ * mltrack's settings, loaded as a short pipeline with the precedence written as data:
+ * flags > environment > `.mltrack.yml` (found from the working directory upward) > defaults.
+ * spec/config.md documents every key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { fail } from '../format/errors.js';
+import { fileUriToPath } from '../format/fileUri.js';
+
+export const CONFIG_FILE = '.mltrack.yml';
+
+export interface Config {
+  /** Absolute path of the mlruns tree. */
+  mlruns: string;
+  /** Experiment new runs go to when none is named (by name). */
+  experiment: string | null;
+  /** Experiment id from MLFLOW_EXPERIMENT_ID; wins over `experiment`. */
+  experimentId: string | null;
+  /** Git branch that holds the tracking history. */
+  branch: string;
+  /** Remote that push and pull use. */
+  remote: string;
+  /** Commit to the tracking branch whenever a run ends. */
+  autoCommit: boolean;
+  /** Artifacts above this many bytes go through Git LFS. */
+  largeArtifactBytes: number;
+  /** The `.mltrack.yml` that was read, if any. */
+  configFile: string | null;
+}
+
+/** A partial config from one source; relative paths are resolved against `base`. */
+export interface ConfigLayer {
+  mlruns?: string;
+  experiment?: string;
+  experimentId?: string;
+  branch?: string;
+  remote?: string;
+  autoCommit?: boolean;
+  largeArtifactBytes?: number;
+}
+
+export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string } = {
+  mlruns: 'mlruns',
+  experiment: null,
+  experimentId: null,
+  branch: 'mltrack',
+  remote: 'origin',
+  autoCommit: false,
+  largeArtifactBytes: 50 * 1024 * 1024,
+};
+
+/** The nearest `.mltrack.yml` from `cwd` upward, or null. */
+export function findConfigFile(cwd: string): string | null {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?$/i;
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+export function parseSize(value: unknown, where: string): number {
+  if (typeof value === 'number' && value >= 0) return value;
+  const match = typeof value === 'string' ? SIZE.exec(value.trim()) : null;
+  if (!match) throw fail('CONFIG_ERROR', `${where}: '${String(value)}' is not a size (e.g. 50MB, 1GiB, 1000000)`);
+  return Math.round(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
+}
+
+function parseBool(value: unknown, where: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(1|true|yes|on)$/i.test(value)) return true;
+  if (typeof value === 'string' && /^(0|false|no|off)$/i.test(value)) return false;
+  throw fail('CONFIG_ERROR', `${where}: '${String(value)}' is not true or false`);
+}
+
+/** A tracking URI (`file:` URI or plain path) as a local path; other schemes are refused. */
+export function trackingUriToPath(uri: string, base: string, where: string): string {
+  const path = fileUriToPath(uri);
+  if (path === null) throw fail('CONFIG_ERROR', `${where}: tracking URI '${uri}' is not supported: mltrack tracks into a local mlruns directory (file: URI or path)`);
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: string, where: string) => void> = {
+  mlruns: (l, v, base, w) => (l.mlruns = trackingUriToPath(String(v), base, w)),
+  tracking_uri: (l, v, base, w) => (l.mlruns = trackingUriToPath(String(v), base, w)),
+  experiment: (l, v) => (l.experiment = String(v)),
+  branch: (l, v) => (l.branch = String(v)),
+  remote: (l, v) => (l.remote = String(v)),
+  auto_commit: (l, v, _b, w) => (l.autoCommit = parseBool(v, w)),
+  large_artifact_threshold: (l, v, _b, w) => (l.largeArtifactBytes = parseSize(v, w)),
+};
+
+/** Keys other issues own (registry gates, site settings) are accepted and left to their readers. */
+const KNOWN_SECTIONS = new Set(['gates', 'site', 'github']);
+
+export function readConfigFile(path: string): ConfigLayer {
+  let data: unknown;
+  try {
+    data = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw fail('CONFIG_ERROR', `${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw fail('CONFIG_ERROR', `${path}: expected a mapping of settings`);
+  const layer: ConfigLayer = {};
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    const apply = FILE_KEYS[key];
+    if (apply) apply(layer, value, dirname(path), `${path}: ${key}`);
+    else if (!KNOWN_SECTIONS.has(key)) throw fail('CONFIG_ERROR', `${path}: unknown setting '${key}' (known: ${Object.keys(FILE_KEYS).join(', ')})`);
+  }
+  return layer;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv, cwd: string): ConfigLayer {
+  const layer: ConfigLayer = {};
+  const uri = env.MLTRACK_MLRUNS || env.MLFLOW_TRACKING_URI;
+  if (uri) layer.mlruns = trackingUriToPath(uri, cwd, env.MLTRACK_MLRUNS ? 'MLTRACK_MLRUNS' : 'MLFLOW_TRACKING_URI');
+  const experiment = env.MLTRACK_EXPERIMENT || env.MLFLOW_EXPERIMENT_NAME;
+  if (experiment) layer.experiment = experiment;
+  if (env.MLFLOW_EXPERIMENT_ID) layer.experimentId = env.MLFLOW_EXPERIMENT_ID;
+  if (env.MLTRACK_BRANCH) layer.branch = env.MLTRACK_BRANCH;
+  if (env.MLTRACK_REMOTE) layer.remote = env.MLTRACK_REMOTE;
+  if (env.MLTRACK_AUTO_COMMIT) layer.autoCommit = parseBool(env.MLTRACK_AUTO_COMMIT, 'MLTRACK_AUTO_COMMIT');
+  return layer;
+}
+
+export interface LoadConfigOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Settings from command-line flags; relative paths are taken from `cwd`. */
+  flags?: ConfigLayer;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  // 1. defaults; 2. the config file; 3. the environment; 4. flags. Later layers win.
+  const configFile = findConfigFile(cwd);
+  const fileLayer = configFile ? readConfigFile(configFile) : {};
+  const flags = { ...(options.flags ?? {}) };
+  if (flags.mlruns) flags.mlruns = trackingUriToPath(flags.mlruns, cwd, '--mlruns');
+  const layers: ConfigLayer[] = [fileLayer, readEnvironment(env, cwd), flags];
+  const merged: Config = { ...DEFAULTS, mlruns: resolve(configFile ? dirname(configFile) : cwd, DEFAULTS.mlruns), configFile };
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}

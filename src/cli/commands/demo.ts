@@ -1,0 +1,104 @@
+/**
+ * `mltrack demo`: a fresh demo project with real runs. A softmax regression is trained on the
+ * bundled Iris data over a hyperparameter grid, each grid point a run with per-epoch metrics, its
+ * params, the dataset as an input with its digest, and the model as an artifact.
+ */
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { contentDigest } from '../../api/datasetDigest.js';
+import * as mltrack from '../../api/fluent.js';
+import { describeParams, DEMO_GRID, DEMO_GRID_SPEC } from '../../demo/grid.js';
+import { loadIris, trainValidationSplit } from '../../demo/dataset.js';
+import { modelToJSON, train } from '../../demo/softmaxRegression.js';
+import { fail } from '../../format/errors.js';
+import type { CliContext } from '../context.js';
+import { cell } from '../output.js';
+import { sparkline } from '../sparkline.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+const MARKER = '.mltrack-demo';
+export const DEMO_EXPERIMENT = 'iris-softmax';
+
+/** The demo directory is ours to recreate only if we made it (it holds our marker) or it is empty. */
+function prepareDirectory(dir: string): void {
+  if (existsSync(dir)) {
+    const entries = readdirSync(dir);
+    if (entries.length > 0 && !entries.includes(MARKER)) {
+      throw fail('ALREADY_EXISTS', `${dir} exists and is not a demo project made by mltrack; choose another --dir`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, MARKER), 'Made by `mltrack demo`; running it again recreates this directory.\n');
+  writeFileSync(join(dir, '.mltrack.yml'), '# mltrack settings: see spec/config.md\nmlruns: mlruns\nexperiment: iris-softmax\nbranch: mltrack\n');
+  copyFileSync(fileURLToPath(new URL('../../demo/data/iris.csv', import.meta.url)), join(dir, 'data', 'iris.csv'));
+}
+
+export interface DemoResult {
+  dir: string;
+  mlruns: string;
+  experimentId: string;
+  runs: { runId: string; name: string; valAccuracy: number; valLoss: number }[];
+}
+
+/** Build the demo project in `dir` and log the grid; used by the CLI and by tests. */
+export async function buildDemo(dir: string, onRun?: (done: number, total: number) => void): Promise<DemoResult> {
+  prepareDirectory(dir);
+  const mlruns = join(dir, 'mlruns');
+  mltrack.resetFluentState();
+  mltrack.setTrackingUri(mlruns);
+  const experiment = await mltrack.setExperiment(DEMO_EXPERIMENT);
+  await mltrack.store().setExperimentTag(experiment.experimentId, 'mlflow.note.content', 'Softmax regression on Fisher\'s Iris data, over a grid of learning rates and L2 penalties.');
+  const dataPath = join(dir, 'data', 'iris.csv');
+  const digest = contentDigest(dataPath);
+  const split = trainValidationSplit(loadIris(), { seed: 42, validationFraction: 0.2 });
+  const runs: DemoResult['runs'] = [];
+  for (const [index, params] of DEMO_GRID.entries()) {
+    const name = describeParams(params, DEMO_GRID_SPEC).replace(/ /g, '_');
+    const result = await mltrack.withRun({ runName: name, sourceName: 'mltrack demo', tags: { model_type: 'softmax-regression', dataset: 'iris' } }, async (run) => {
+      await run.logParams({ learning_rate: params.learningRate, l2: params.l2, epochs: params.epochs, batch_size: params.batchSize, seed: params.seed });
+      await run.logInput(
+        { name: 'iris', digest, sourceType: 'local', source: JSON.stringify({ uri: dataPath }), schema: null, profile: JSON.stringify({ num_rows: 150, num_features: 4 }) },
+        'training',
+      );
+      const trained = await train(split, params, async (m) => {
+        await run.logMetrics({ train_loss: m.trainLoss, train_accuracy: m.trainAccuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy }, { step: m.epoch });
+      });
+      await run.logText(modelToJSON(trained.model), 'model/model.json');
+      return { runId: run.runId, final: trained.finalMetrics };
+    });
+    runs.push({ runId: result.runId, name, valAccuracy: result.final.valAccuracy, valLoss: result.final.valLoss });
+    onRun?.(index + 1, DEMO_GRID.length);
+  }
+  return { dir, mlruns, experimentId: experiment.experimentId, runs };
+}
+
+export function registerDemo(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
+  program
+    .command('demo')
+    .description('create a demo project and log real training runs into it (recreated on every call)')
+    .option('--dir <dir>', '[string] where to create the demo project (default: ./mltrack-demo)', 'mltrack-demo')
+    .action(run(async (ctx, opts: { dir: string }) => {
+      const dir = resolve(ctx.cwd, opts.dir);
+      const progress = ctx.out.progress('training', DEMO_GRID.length);
+      const result = await buildDemo(dir, (done) => progress.tick(done));
+      progress.done();
+      if (ctx.out.json) {
+        ctx.out.data({ dir: result.dir, mlruns: result.mlruns, experiment_id: result.experimentId, runs: result.runs.map((r) => ({ run_id: r.runId, name: r.name, val_accuracy: r.valAccuracy, val_loss: r.valLoss })) });
+        return;
+      }
+      const ranked = [...result.runs].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss);
+      const store = mltrack.store();
+      ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}\n`);
+      const rows: string[][] = [];
+      for (const r of ranked) {
+        const history = await store.getMetricHistory(r.runId, 'val_loss');
+        rows.push([r.runId, cell(r.name), r.valAccuracy.toFixed(3), r.valLoss.toFixed(4), ctx.out.paint('cyan', sparkline(history.map((h) => h.value), 30))]);
+      }
+      ctx.out.table(['RUN ID', 'NAME', 'VAL ACC', 'VAL LOSS', 'VAL LOSS BY EPOCH'], rows);
+      ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n  mltrack runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2\n  mltrack runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"\n  mltrack runs show ${ranked[0]!.runId}`);
+    }));
+}

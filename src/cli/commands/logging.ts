@@ -1,0 +1,137 @@
+/**
+ * Shell-friendly logging: `RUN=$(mltrack start-run)`, then `log-param`, `log-metric`, `set-tag`,
+ * `log-artifact` and `end-run`, each taking the run from --run-id, MLTRACK_RUN_ID or MLFLOW_RUN_ID.
+ */
+import type { Command } from 'commander';
+import { RUN_STATUS_CODES, type RunStatus } from '../../format/entities.js';
+import { fail } from '../../format/errors.js';
+import { parsePyFloat, parsePyInt } from '../../format/pyFloat.js';
+import { runJson } from '../../format/restJson.js';
+import { DESCRIPTION_TAG } from '../../store/FileStore.js';
+import { currentUser, systemTags } from '../../api/systemTags.js';
+import { collect, parsePairs, type CliContext } from '../context.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+const RUN_ID_OPTION = ['--run-id <id>', '[string] run to log to (default: $MLTRACK_RUN_ID, then $MLFLOW_RUN_ID)'] as const;
+
+export function parseStatus(value: string): RunStatus {
+  const status = value.toUpperCase() as RunStatus;
+  if (!(status in RUN_STATUS_CODES)) throw fail('INVALID_ARGUMENT', `Unknown status '${value}': use FINISHED, FAILED or KILLED`);
+  return status;
+}
+
+function parseMetricValue(text: string): number {
+  const value = parsePyFloat(text);
+  if (value === undefined) throw fail('INVALID_VALUE', `Metric value '${text}' is not a number (nan, inf and -inf are allowed)`);
+  return value;
+}
+
+function parseInteger(text: string, what: string): number | bigint {
+  const value = parsePyInt(text);
+  if (value === undefined) throw fail('INVALID_VALUE', `${what} '${text}' is not an integer`);
+  return value;
+}
+
+export function registerLogging(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
+  program
+    .command('start-run')
+    .description('start a run and print its id (for shell scripts)')
+    .option('-e, --experiment <id-or-name>', '[string] experiment (default: the configured one, else Default); created if it does not exist')
+    .option('-n, --name <name>', '[string] run name (default: a random adjective-noun-N)')
+    .option('--tag <key=value>', '[string] run tag, repeatable', collect)
+    .option('-P, --param <key=value>', '[string] param, repeatable', collect)
+    .option('--description <text>', '[string] run description')
+    .option('--parent <run-id>', '[string] make this a nested run of another run')
+    .addHelpText('after', '\nExample:\n  export MLTRACK_RUN_ID=$(mltrack start-run -e churn -n baseline -P lr=0.1)\n  mltrack log-metric rmse 6.2 --step 1\n  mltrack end-run')
+    .action(run(async (ctx, opts: { experiment?: string; name?: string; tag?: string[]; param?: string[]; description?: string; parent?: string }) => {
+      const store = ctx.store();
+      const config = ctx.config();
+      let experimentId = config.experimentId ?? '0';
+      const ref = opts.experiment ?? config.experiment;
+      if (ref) {
+        try {
+          experimentId = (await ctx.experiment(ref)).experimentId;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'NOT_FOUND' || !opts.experiment) throw err;
+          experimentId = await store.createExperiment(ref);
+        }
+      }
+      const tags = { ...systemTags({ sourceName: 'mltrack start-run', cwd: ctx.cwd }), ...parsePairs(opts.tag, 'a tag') };
+      if (opts.description) tags[DESCRIPTION_TAG] = opts.description;
+      if (opts.parent) tags['mlflow.parentRunId'] = opts.parent;
+      const params = parsePairs(opts.param, 'a param');
+      const created = await store.createRun({ experimentId, userId: tags['mlflow.user'] ?? currentUser(), runName: opts.name ?? null, tags });
+      if (Object.keys(params).length) await store.logBatch(created.info.runId, { params: Object.entries(params).map(([key, value]) => ({ key, value })) });
+      if (ctx.out.json) ctx.out.data(runJson(await store.getRun(created.info.runId)));
+      else ctx.out.line(created.info.runId);
+    }));
+
+  program
+    .command('log-param <key> <value>')
+    .description('log a param (params are immutable: the same value again is fine, a different one is an error)')
+    .option(...RUN_ID_OPTION)
+    .action(run(async (ctx, key: string, value: string, opts: { runId?: string }) => {
+      await ctx.store().logParam(ctx.runId(opts.runId), key, value);
+    }));
+
+  program
+    .command('log-metric <key> <value>')
+    .description('append a metric value (nan, inf and -inf allowed)')
+    .option(...RUN_ID_OPTION)
+    .option('-s, --step <n>', '[integer] step (default: 0)')
+    .option('-t, --timestamp <ms>', '[integer] milliseconds since the epoch (default: now)')
+    .action(run(async (ctx, key: string, value: string, opts: { runId?: string; step?: string; timestamp?: string }) => {
+      const step = opts.step === undefined ? 0 : parseInteger(opts.step, 'Step');
+      const timestamp = opts.timestamp === undefined ? Date.now() : Number(parseInteger(opts.timestamp, 'Timestamp'));
+      await ctx.store().logMetric(ctx.runId(opts.runId), { key, value: parseMetricValue(value), step, timestamp });
+    }));
+
+  program
+    .command('log-metrics <key=value...>')
+    .description('append several metric values at one step, in one write per metric')
+    .option(...RUN_ID_OPTION)
+    .option('-s, --step <n>', '[integer] step (default: 0)')
+    .action(run(async (ctx, pairs: string[], opts: { runId?: string; step?: string }) => {
+      const step = opts.step === undefined ? 0 : parseInteger(opts.step, 'Step');
+      const timestamp = Date.now();
+      const metrics = Object.entries(parsePairs(pairs, 'a metric')).map(([key, value]) => ({ key, value: parseMetricValue(value), step, timestamp }));
+      await ctx.store().logBatch(ctx.runId(opts.runId), { metrics });
+    }));
+
+  program
+    .command('set-tag <key> <value>')
+    .description('set a run tag (overwrites)')
+    .option(...RUN_ID_OPTION)
+    .action(run(async (ctx, key: string, value: string, opts: { runId?: string }) => {
+      await ctx.store().setTag(ctx.runId(opts.runId), key, value);
+    }));
+
+  program
+    .command('delete-tag <key>')
+    .description('delete a run tag')
+    .option(...RUN_ID_OPTION)
+    .action(run(async (ctx, key: string, opts: { runId?: string }) => {
+      await ctx.store().deleteTag(ctx.runId(opts.runId), key);
+    }));
+
+  program
+    .command('log-artifact <path>')
+    .description("copy a file or a directory's contents into the run's artifacts")
+    .option(...RUN_ID_OPTION)
+    .option('-a, --artifact-path <dir>', '[string] folder inside the artifacts (default: the top)')
+    .action(run(async (ctx, path: string, opts: { runId?: string; artifactPath?: string }) => {
+      const written = await ctx.store().logArtifact(ctx.runId(opts.runId), path, opts.artifactPath ?? '');
+      if (ctx.out.json) ctx.out.data({ artifacts: written });
+    }));
+
+  program
+    .command('end-run')
+    .description('end a run (FINISHED unless --status says otherwise)')
+    .option(...RUN_ID_OPTION)
+    .option('--status <status>', '[FINISHED|FAILED|KILLED] how it ended (default: FINISHED)', 'FINISHED')
+    .action(run(async (ctx, opts: { runId?: string; status: string }) => {
+      const info = await ctx.store().setTerminated(ctx.runId(opts.runId), parseStatus(opts.status));
+      if (ctx.out.json) ctx.out.data({ run_id: info.runId, status: info.status, end_time: info.endTime });
+    }));
+}

@@ -1,0 +1,82 @@
+/** What every command needs: the resolved config, the store, the output, and how to find runs and experiments. */
+import type { Experiment } from '../format/entities.js';
+import { fail } from '../format/errors.js';
+import { isExperimentId } from '../format/validation.js';
+import { loadConfig, type Config } from '../api/config.js';
+import { FileStore } from '../store/FileStore.js';
+import { Output, type OutputStreams } from './output.js';
+
+export interface GlobalOptions {
+  mlruns?: string;
+  json?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+export class CliContext {
+  private _config: Config | null = null;
+  private _store: FileStore | null = null;
+  readonly out: Output;
+
+  constructor(
+    readonly streams: OutputStreams,
+    readonly cwd: string,
+    readonly globals: GlobalOptions,
+  ) {
+    this.out = new Output(streams, { json: globals.json ?? false, colour: globals.color });
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.streams.env;
+  }
+
+  config(): Config {
+    if (!this._config) {
+      this._config = loadConfig({ cwd: this.cwd, env: this.env, flags: this.globals.mlruns ? { mlruns: this.globals.mlruns } : {} });
+    }
+    return this._config;
+  }
+
+  store(): FileStore {
+    if (!this._store) this._store = new FileStore(this.config().mlruns);
+    return this._store;
+  }
+
+  /** An experiment by id or by name (ids win, as they are unambiguous). */
+  async experiment(ref: string): Promise<Experiment> {
+    const store = this.store();
+    if (isExperimentId(ref)) {
+      try {
+        return await store.getExperiment(ref);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
+      }
+    }
+    const byName = await store.getExperimentByName(ref);
+    if (!byName) throw fail('NOT_FOUND', `No experiment with id or name '${ref}'`, { experiment: ref });
+    return byName;
+  }
+
+  /** The run id from --run-id, else MLTRACK_RUN_ID, else MLFLOW_RUN_ID (what `mltrack run` sets for its child). */
+  runId(flag: string | undefined): string {
+    const id = flag || this.env.MLTRACK_RUN_ID || this.env.MLFLOW_RUN_ID;
+    if (!id) throw fail('NO_ACTIVE_RUN', 'No run id: pass --run-id, or set MLTRACK_RUN_ID (e.g. RUN=$(mltrack start-run); export MLTRACK_RUN_ID=$RUN)');
+    return id;
+  }
+}
+
+/** `key=value` pairs from repeatable flags. */
+export function parsePairs(pairs: string[] | undefined, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw fail('INVALID_ARGUMENT', `Expected ${what} as key=value, got '${pair}'`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,101 @@
+/**
+ * The `mltrack` command line. Commands throw; this file is the one place that turns an error into
+ * one line on stderr with a stable code and a non-zero exit, so every command is testable in-process.
+ */
+import { Command, CommanderError } from 'commander';
+import { isMltrackError } from '../format/errors.js';
+import { CliContext, type GlobalOptions } from './context.js';
+import type { OutputStreams } from './output.js';
+import { Output } from './output.js';
+import { registerDemo } from './commands/demo.js';
+import { registerExperiments } from './commands/experiments.js';
+import { registerGc } from './commands/gc.js';
+import { registerInit } from './commands/init.js';
+import { registerLogging } from './commands/logging.js';
+import { registerRuns } from './commands/runs.js';
+
+export const EXIT = { ok: 0, error: 1, usage: 2, internal: 70 } as const;
+
+export interface MainOptions {
+  cwd?: string;
+  streams?: OutputStreams;
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const streams: OutputStreams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const cwd = options.cwd ?? process.cwd();
+  let exitCode: number = EXIT.ok;
+  let lastContext: CliContext | null = null;
+
+  const program = new Command('mltrack')
+    .description('Git-native experiment tracking and model registry on MLflow\'s mlruns format.')
+    .option('--mlruns <dir>', '[string] mlruns directory or file: URI (default: from .mltrack.yml, $MLFLOW_TRACKING_URI, else ./mlruns)')
+    .option('--json', 'print machine-readable JSON instead of tables')
+    .option('--no-color', 'no colours (also when NO_COLOR is set)')
+    .option('--debug', 'print stack traces for unexpected errors')
+    .version('0.1.0', '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+    })
+    .addHelpText(
+      'after',
+      `
+Quick start:
+  mltrack init                                   set up .mltrack.yml and ./mlruns
+  export MLTRACK_RUN_ID=$(mltrack start-run -n try-1 -P lr=0.1)
+  mltrack log-metric loss 0.42 --step 1
+  mltrack end-run
+  mltrack runs list --columns metrics.loss,params.lr
+
+Python code using MLflow logs into the same tree: MLFLOW_TRACKING_URI=file:./mlruns
+Every command takes --json. Errors print one line with a stable code (spec/errors.md).`,
+    );
+
+  const run =
+    (action: (ctx: CliContext, ...args: any[]) => Promise<void>) =>
+    async (...args: any[]): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      const ctx = new CliContext(streams, cwd, command.optsWithGlobals() as GlobalOptions);
+      lastContext = ctx;
+      await action(ctx, ...args.slice(0, -1));
+    };
+
+  registerInit(program, run);
+  registerExperiments(program, run);
+  registerRuns(program, run);
+  registerLogging(program, run);
+  registerGc(program, run);
+  registerDemo(program, run);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    exitCode = reportError(err, lastContext, streams, argv);
+  }
+  return exitCode;
+}
+
+function reportError(err: unknown, ctx: CliContext | null, streams: OutputStreams, argv: string[]): number {
+  if (err instanceof CommanderError) {
+    // Help and version are not failures; commander already printed its message.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const out = ctx?.out ?? new Output(streams, { json: argv.includes('--json') });
+  if (isMltrackError(err)) {
+    if (out.json) streams.stderr.write(JSON.stringify({ error: err.toJSON() }) + '\n');
+    else out.error(err.code, err.message);
+    return EXIT.error;
+  }
+  const debug = argv.includes('--debug');
+  const message = err instanceof Error ? err.message : String(err);
+  if (out.json) streams.stderr.write(JSON.stringify({ error: { code: 'INTERNAL', message } }) + '\n');
+  else {
+    out.error('INTERNAL', `${message}${debug ? '' : ' (rerun with --debug for details)'}`);
+    if (debug && err instanceof Error && err.stack) streams.stderr.write(err.stack + '\n');
+  }
+  return EXIT.internal;
+}

@@ -1,0 +1,31 @@
+/** What git says about the code a run comes from: HEAD commit, branch, remote URL, dirty flag. */
+import { execFileSync } from 'node:child_process';
+
+export interface SourceInfo {
+  commit: string;
+  branch: string | null;
+  repoUrl: string | null;
+  dirty: boolean;
+  /** The repository's top-level directory. */
+  root: string;
+}
+
+function git(cwd: string, args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Null when `cwd` is not inside a git work tree with at least one commit. */
+export function readSourceInfo(cwd: string): SourceInfo | null {
+  const out = git(cwd, ['rev-parse', '--show-toplevel', 'HEAD']);
+  if (!out) return null;
+  const [root, commit] = out.split('\n');
+  if (!root || !commit || !/^[0-9a-f]{40,64}$/.test(commit)) return null;
+  const branch = git(cwd, ['symbolic-ref', '--short', '-q', 'HEAD']) || null;
+  const repoUrl = git(cwd, ['config', '--get', 'remote.origin.url']) || null;
+  const status = git(cwd, ['status', '--porcelain', '--untracked-files=no']);
+  return { commit, branch, repoUrl, dirty: Boolean(status), root };
+}

@@ -1,0 +1,206 @@
+/**
+ * Reads an mlruns tree the way MLflow's FileStore does (spec sections 2 to 4), over any TreeReader,
+ * so the working directory and any git revision give the same answer.
+ */
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, ViewType } from '../format/entities.js';
+import { fail } from '../format/errors.js';
+import { parseDatasetMeta, parseInputMeta } from '../format/datasetMeta.js';
+import { parseExperimentMeta } from '../format/experimentMeta.js';
+import {
+  DATASETS_DIR, INPUTS_DIR, META_FILE, METRICS_DIR, MODELS_DIR, PARAMS_DIR, RESERVED_EXPERIMENT_SUBDIRS, TAGS_DIR, TRASH_DIR, joinPath,
+} from '../format/layout.js';
+import { latestMetric, parseMetricHistory } from '../format/metricFile.js';
+import { parseRunMeta } from '../format/runMeta.js';
+import { decodeUtf8 } from '../format/text.js';
+import { isExperimentId, validateKey, type KeyKind } from '../format/validation.js';
+import type { TreeReader } from './TreeReader.js';
+
+/** An experiment and where its directory is: the root (active view) or `.trash` (deleted view). */
+export interface ExperimentLocation {
+  experiment: Experiment;
+  /** Path of the experiment directory relative to the root. */
+  dir: string;
+  inTrash: boolean;
+}
+
+export interface RunLocation {
+  experimentDir: string;
+  /** Path of the run directory relative to the root. */
+  dir: string;
+}
+
+export class MlrunsReader {
+  constructor(readonly tree: TreeReader) {}
+
+  async text(path: string): Promise<string | null> {
+    const bytes = await this.tree.read(path);
+    return bytes === null ? null : decodeUtf8(bytes, this.tree.describe(path));
+  }
+
+  /** Every file under `folder` as a key (its relative POSIX path), validated like MLflow does on read. */
+  async keyFiles(folder: string, kind: KeyKind): Promise<string[]> {
+    const keys: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      const entries = await this.tree.list(joinPath(folder, rel));
+      if (!entries) return;
+      for (const entry of entries) {
+        const key = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDir) await walk(key);
+        else keys.push(key);
+      }
+    };
+    await walk('');
+    for (const key of keys) {
+      try {
+        validateKey(kind, key, { checkLength: false });
+      } catch (err) {
+        throw fail('MALFORMED_FILE', `${this.tree.describe(joinPath(folder, key))}: ${(err as Error).message}`, { path: joinPath(folder, key) });
+      }
+    }
+    return keys;
+  }
+
+  async valueFiles(folder: string, kind: KeyKind): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const key of await this.keyFiles(folder, kind)) out[key] = (await this.text(joinPath(folder, key))) ?? '';
+    return out;
+  }
+
+  // ------------------------------------------------------------ experiments
+
+  private async readExperimentDir(dir: string, inTrash: boolean): Promise<ExperimentLocation | null> {
+    const name = dir.slice(dir.lastIndexOf('/') + 1);
+    if (!isExperimentId(name)) {
+      throw fail('INVALID_ID', `Invalid experiment ID: '${name}' (directory ${this.tree.describe(dir)}); only experiment directories may sit in the mlruns root`, { path: dir });
+    }
+    const text = await this.text(joinPath(dir, META_FILE));
+    if (text === null) return null; // MLflow skips it with a warning
+    const meta = parseExperimentMeta(text, this.tree.describe(joinPath(dir, META_FILE)));
+    if (meta.experimentId !== name) return null; // MLflow ignores an experiment whose id is not its directory
+    const tags = await this.valueFiles(joinPath(dir, TAGS_DIR), 'experiment tag');
+    return { experiment: { ...meta, tags }, dir, inTrash };
+  }
+
+  /** Experiments by view type: the root holds the active view, `.trash` the deleted one. */
+  async listExperiments(view: ViewType = 'ACTIVE_ONLY'): Promise<ExperimentLocation[]> {
+    const out: ExperimentLocation[] = [];
+    if (view !== 'DELETED_ONLY') {
+      for (const entry of (await this.tree.list('')) ?? []) {
+        if (!entry.isDir || entry.name.endsWith(TRASH_DIR) || entry.name === MODELS_DIR) continue;
+        const found = await this.readExperimentDir(entry.name, false);
+        if (found) out.push(found);
+      }
+    }
+    if (view !== 'ACTIVE_ONLY') {
+      for (const entry of (await this.tree.list(TRASH_DIR)) ?? []) {
+        if (!entry.isDir) continue;
+        const found = await this.readExperimentDir(joinPath(TRASH_DIR, entry.name), true);
+        if (found) out.push(found);
+      }
+    }
+    return out;
+  }
+
+  async findExperiment(experimentId: string): Promise<ExperimentLocation | null> {
+    for (const dir of [experimentId, joinPath(TRASH_DIR, experimentId)]) {
+      const entries = await this.tree.list(dir);
+      if (entries === null) continue;
+      const found = await this.readExperimentDir(dir, dir !== experimentId);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------ runs
+
+  /** Run directories of an experiment (sub-directories that are not reserved names). */
+  async listRunDirs(experimentDir: string): Promise<RunLocation[]> {
+    const entries = (await this.tree.list(experimentDir)) ?? [];
+    return entries
+      .filter((e) => e.isDir && !RESERVED_EXPERIMENT_SUBDIRS.has(e.name))
+      .map((e) => ({ experimentDir, dir: joinPath(experimentDir, e.name) }));
+  }
+
+  /** The run's meta, or null when the directory is not a run MLflow would list. */
+  async readRunInfo(location: RunLocation, experimentId: string): Promise<RunInfo | null> {
+    const text = await this.text(joinPath(location.dir, META_FILE));
+    if (text === null) return null;
+    const { info } = parseRunMeta(text, this.tree.describe(joinPath(location.dir, META_FILE)));
+    if (info.experimentId !== experimentId) return null; // MLflow skips a run filed under another experiment
+    return info;
+  }
+
+  async metricHistory(runDir: string, key: string): Promise<Metric[]> {
+    const path = joinPath(runDir, METRICS_DIR, key);
+    const text = await this.text(path);
+    if (text === null) return [];
+    return parseMetricHistory(key, text, this.tree.describe(path));
+  }
+
+  async latestMetrics(runDir: string): Promise<Record<string, Metric>> {
+    const out: Record<string, Metric> = {};
+    for (const key of await this.keyFiles(joinPath(runDir, METRICS_DIR), 'metric')) {
+      out[key] = latestMetric(await this.metricHistory(runDir, key));
+    }
+    return out;
+  }
+
+  async datasetInputs(experimentDir: string, runDir: string): Promise<DatasetInput[]> {
+    const inputs: DatasetInput[] = [];
+    for (const entry of (await this.tree.list(joinPath(runDir, INPUTS_DIR))) ?? []) {
+      if (!entry.isDir) continue;
+      const metaPath = joinPath(runDir, INPUTS_DIR, entry.name, META_FILE);
+      const text = await this.text(metaPath);
+      if (text === null) continue;
+      const edge = parseInputMeta(text, this.tree.describe(metaPath));
+      if (edge.sourceType !== 'DATASET') continue;
+      const datasetPath = joinPath(experimentDir, DATASETS_DIR, edge.sourceId, META_FILE);
+      const datasetText = await this.text(datasetPath);
+      if (datasetText === null) continue; // MLflow skips an input whose dataset is missing
+      inputs.push({ dataset: parseDatasetMeta(datasetText, this.tree.describe(datasetPath)), tags: edge.tags });
+    }
+    return inputs;
+  }
+
+  /** A whole run, or null when the directory holds no run MLflow would list. */
+  async readRun(location: RunLocation, experimentId: string): Promise<Run | null> {
+    const info = await this.readRunInfo(location, experimentId);
+    if (!info) return null;
+    const [params, tags, metrics, inputs] = [
+      await this.valueFiles(joinPath(location.dir, PARAMS_DIR), 'param'),
+      await this.valueFiles(joinPath(location.dir, TAGS_DIR), 'tag'),
+      await this.latestMetrics(location.dir),
+      await this.datasetInputs(location.experimentDir, location.dir),
+    ];
+    if (!info.runName) info.runName = tags['mlflow.runName'] ?? null;
+    return { info, data: { metrics, params, tags }, inputs };
+  }
+
+  /** Every run of the given experiments (any lifecycle stage; the search filters by view). */
+  async readRuns(experiments: ExperimentLocation[]): Promise<Run[]> {
+    const runs: Run[] = [];
+    for (const { experiment, dir } of experiments) {
+      for (const location of await this.listRunDirs(dir)) {
+        const run = await this.readRun(location, experiment.experimentId);
+        if (run) runs.push(run);
+      }
+    }
+    return runs;
+  }
+
+  /** Where a run lives: `<exp>/<run>` in the root or in `.trash`. */
+  async findRun(runId: string): Promise<(RunLocation & { experimentId: string }) | null> {
+    const roots: string[] = [];
+    for (const entry of (await this.tree.list('')) ?? []) {
+      if (entry.isDir && entry.name !== MODELS_DIR && !entry.name.endsWith(TRASH_DIR)) roots.push(entry.name);
+    }
+    for (const entry of (await this.tree.list(TRASH_DIR)) ?? []) if (entry.isDir) roots.push(joinPath(TRASH_DIR, entry.name));
+    for (const experimentDir of roots) {
+      const dir = joinPath(experimentDir, runId);
+      if ((await this.tree.read(joinPath(dir, META_FILE))) !== null) {
+        return { experimentDir, dir, experimentId: experimentDir.slice(experimentDir.lastIndexOf('/') + 1) };
+      }
+    }
+    return null;
+  }
+}

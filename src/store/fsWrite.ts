@@ -1,0 +1,64 @@
+/**
+ * Writes that never leave a half-written file where a reader could see it: content goes to a
+ * temporary file beside the target's folder and is renamed (or hard-linked) into place.
+ */
+import { closeSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { TEMP_PREFIX } from '../format/layout.js';
+
+function tempPath(tempDir: string): string {
+  return join(tempDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+function writeTemp(tempDir: string, data: string | Uint8Array): string {
+  const tmp = tempPath(tempDir);
+  const fd = openSync(tmp, 'wx');
+  try {
+    writeFileSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+  return tmp;
+}
+
+/**
+ * Replace `target` atomically. `tempDir` must be on the same file system and must not be a folder
+ * whose files MLflow reads as keys (metrics/, params/, tags/), so a crash leaves nothing it would read.
+ */
+export function writeAtomic(target: string, data: string | Uint8Array, tempDir: string = dirname(target)): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = writeTemp(tempDir, data);
+  try {
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Create `target` with `data` only if it does not exist yet (atomic, complete content). Returns false if it existed. */
+export function createExclusive(target: string, data: string | Uint8Array, tempDir: string): boolean {
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = writeTemp(tempDir, data);
+  try {
+    linkSync(tmp, target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Append with O_APPEND in one write() call, so concurrent writers never interleave within a line. */
+export function appendOnce(target: string, data: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const fd = openSync(target, 'a');
+  try {
+    writeSync(fd, Buffer.from(data, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { checkMlruns } from '../helpers/checkMlruns.js';
+import { isolatedEnv, tempDir } from '../helpers/env.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+describe('mltrack demo', () => {
+  it('trains the grid into a tree MLflow can read, and the runs are searchable', async () => {
+    const home = tempDir();
+    const env = isolatedEnv(home);
+    const result = spawnCli(['demo', '--dir', 'proj', '--json'], { cwd: home, env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const demo = JSON.parse(result.stdout);
+    expect(demo.runs).toHaveLength(9);
+    const best = Math.max(...demo.runs.map((r: { val_accuracy: number }) => r.val_accuracy));
+    expect(best).toBeGreaterThan(0.9);
+
+    const check = checkMlruns(join(home, 'proj', 'mlruns'));
+    expect(check.output).toContain('0 problems');
+    expect(check.ok).toBe(true);
+
+    const search = await runCli(['runs', 'search', 'metrics.val_accuracy > 0.9', '--json'], { cwd: join(home, 'proj'), env });
+    expect(search.code).toBe(0);
+    const found = JSON.parse(search.stdout).runs;
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.length).toBeLessThan(9);
+    for (const run of found) {
+      const acc = run.data.metrics.find((m: { key: string }) => m.key === 'val_accuracy');
+      expect(acc.value).toBeGreaterThan(0.9);
+      expect(acc.step).toBe(30);
+    }
+  });
+});
