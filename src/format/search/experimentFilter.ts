@@ -15,7 +15,7 @@ import {
   type FilterClause,
   type SyntaxClause,
 } from './parseFilter.js';
-import { quoteForMessage as q } from './python.js';
+import { oneLine, quoteForMessage as q } from './python.js';
 import { listForMessage } from './runFilter.js';
 
 export const EXPERIMENT_SEARCH_ATTRIBUTES: ReadonlySet<string> = new Set(['name', 'creation_time', 'last_update_time']);
@@ -80,14 +80,14 @@ export function resolveExperimentClause(s: SyntaxClause): FilterClause {
   }
   if (type === 'tag') {
     if (v.kind !== 'string' && v.kind !== 'ident') {
-      throw fail(code, `Expected a quoted string value for tag ${q(key)} (e.g. 'my-value'). Got value ${v.raw} in ${q(s.text)}`);
+      throw fail(code, `Expected a quoted string value for tag ${q(key)} (e.g. 'my-value'). Got value ${oneLine(v.raw)} in ${q(s.text)}`);
     }
     const value = quotedStringValue(v, code, what);
     return { type, key, comparator: checkComparator(TAG_COMPARATORS, s, what), value };
   }
   if (EXPERIMENT_NUMERIC_ATTRIBUTES.has(key)) {
     if (v.kind !== 'number') {
-      throw fail(code, `Expected numeric value type for numeric attribute: ${key}. Found ${v.raw} in ${q(s.text)}`);
+      throw fail(code, `Expected numeric value type for numeric attribute: ${key}. Found ${oneLine(v.raw)} in ${q(s.text)}`);
     }
     return { type, key, comparator: checkComparator(METRIC_COMPARATORS, s, what), value: Number(v.raw) };
   }
@@ -95,7 +95,7 @@ export function resolveExperimentClause(s: SyntaxClause): FilterClause {
     throw fail(code, `Comparison with a list is not supported for attribute ${q(key)} in ${q(s.text)}`);
   }
   if (v.kind !== 'string' && v.kind !== 'ident') {
-    throw fail(code, `Expected a quoted string value for attributes. Got value ${v.raw} in ${q(s.text)}`);
+    throw fail(code, `Expected a quoted string value for attributes. Got value ${oneLine(v.raw)} in ${q(s.text)}`);
   }
   const value = quotedStringValue(v, code, what);
   return { type, key, comparator: checkComparator(STRING_ATTRIBUTE_COMPARATORS, s, what), value };

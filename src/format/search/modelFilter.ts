@@ -6,7 +6,7 @@ import { fail, type ErrorCode } from '../errors.js';
 import { allOf, METRIC_COMPARATORS, numericTest, own, STRING_COMPARATORS, stringTest, type Test } from './compare.js';
 import { resolveRestrictedIdentifier } from './experimentFilter.js';
 import { parseFilterSyntax, quotedStringValue, type Comparator, type FilterClause, type SyntaxClause } from './parseFilter.js';
-import { parsePyInt, pyIsLower, quoteForMessage as q } from './python.js';
+import { oneLine, parsePyInt, pyIsLower, quoteForMessage as q } from './python.js';
 import { listForMessage } from './runFilter.js';
 
 /** What registered-model search needs of a registered model. */
@@ -80,7 +80,7 @@ function tagClause(s: SyntaxClause, key: string): FilterClause {
   const what = `tag ${q(key)}`;
   const v = s.value;
   if (v.kind !== 'string' && v.kind !== 'ident') {
-    throw fail('INVALID_FILTER', `Expected a quoted string value for tag ${q(key)} (e.g. 'my-value'). Got value ${v.raw} in ${q(s.text)}`);
+    throw fail('INVALID_FILTER', `Expected a quoted string value for tag ${q(key)} (e.g. 'my-value'). Got value ${oneLine(v.raw)} in ${q(s.text)}`);
   }
   const value = quotedStringValue(v, 'INVALID_FILTER', what);
   return { type: 'tag', key, comparator: checkComparator(STRING_COMPARATORS, s, what), value };
@@ -97,7 +97,7 @@ export function resolveRegisteredModelClause(s: SyntaxClause): FilterClause {
     throw fail(code, `Only the 'run_id' attribute supports comparison with a list of quoted string values; got ${q(s.text)}`);
   }
   if (v.kind !== 'string' && v.kind !== 'ident') {
-    throw fail(code, `Expected a quoted string value or a list of quoted string values for attributes. Got value ${v.raw} in ${q(s.text)}`);
+    throw fail(code, `Expected a quoted string value or a list of quoted string values for attributes. Got value ${oneLine(v.raw)} in ${q(s.text)}`);
   }
   const value = quotedStringValue(v, code, what);
   return { type, key, comparator: checkComparator(REGISTERED_MODEL_STRING_COMPARATORS, s, what), value };
@@ -124,7 +124,7 @@ export function resolveModelVersionClause(s: SyntaxClause): FilterClause {
     }
     value = Number(v.raw);
   } else {
-    throw fail(code, `Expected a quoted string value or a list of quoted string values for attributes. Got value ${v.raw} in ${q(s.text)}`);
+    throw fail(code, `Expected a quoted string value or a list of quoted string values for attributes. Got value ${oneLine(v.raw)} in ${q(s.text)}`);
   }
 
   if (key !== 'version_number') {
@@ -136,7 +136,7 @@ export function resolveModelVersionClause(s: SyntaxClause): FilterClause {
   if (typeof value === 'number') n = Number.isFinite(value) ? Math.trunc(value) : undefined;
   else if (typeof value === 'string') n = parsePyInt(value);
   if (n === undefined) {
-    throw fail(code, `Expected an integer value for version_number, got ${v.raw} in ${q(s.text)}`);
+    throw fail(code, `Expected an integer value for version_number, got ${oneLine(v.raw)} in ${q(s.text)}`);
   }
   return { type, key, comparator, value: n };
 }

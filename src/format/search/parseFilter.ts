@@ -10,7 +10,7 @@
  */
 import { fail, type ErrorCode } from '../errors.js';
 import { tokenize, type Token } from './lexer.js';
-import { evalPyStringLiterals, quoteForMessage } from './python.js';
+import { evalPyStringLiterals, oneLine, quoteForMessage } from './python.js';
 
 export type EntityType = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 
@@ -94,7 +94,7 @@ export function quotedStringValue(value: ValueNode, code: ErrorCode, context: st
   }
   throw fail(
     code,
-    `Expected a quoted string value for ${context} (e.g. 'my-value'), got ${value.kind === 'none' ? 'no value' : value.raw}; use single or double quotes`,
+    `Expected a quoted string value for ${context} (e.g. 'my-value'), got ${value.kind === 'none' ? 'no value' : oneLine(value.raw)}; use single or double quotes`,
   );
 }
 

@@ -137,8 +137,8 @@ export function parsePyInt(text: string): number | undefined {
   return m[1] === '-' ? -n : n;
 }
 
-/** A value quoted for a one-line error message: control characters escaped, long text cut. */
-export function quoteForMessage(text: string, max = 200): string {
+/** Text for a one-line error message: control characters escaped, long text cut. */
+export function oneLine(text: string, max = 200): string {
   let t = text.replace(/[\n\r\t\x00-\x1f\u2028\u2029]/g, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';
@@ -146,5 +146,10 @@ export function quoteForMessage(text: string, max = 200): string {
     return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
   });
   if (t.length > max) t = t.slice(0, max) + '…';
-  return `'${t}'`;
+  return t;
+}
+
+/** A value quoted for a one-line error message. */
+export function quoteForMessage(text: string, max = 200): string {
+  return `'${oneLine(text, max)}'`;
 }

@@ -16,7 +16,7 @@ import {
   type FilterClause,
   type SyntaxClause,
 } from './parseFilter.js';
-import { pyIsLower, quoteForMessage as q } from './python.js';
+import { oneLine, pyIsLower, quoteForMessage as q } from './python.js';
 
 /** Every accepted entity prefix (after backticks are trimmed) and the entity it names. */
 export const RUN_ENTITY_PREFIXES: ReadonlyMap<string, EntityType> = new Map<string, EntityType>([
@@ -140,7 +140,7 @@ export function resolveRunClause(s: SyntaxClause): FilterClause {
   switch (type) {
     case 'metric': {
       if (v.kind !== 'number') {
-        throw fail(code, `Expected numeric value type for metric. Found ${v.raw} in ${q(s.text)}`);
+        throw fail(code, `Expected numeric value type for metric. Found ${oneLine(v.raw)} in ${q(s.text)}`);
       }
       const comparator = checkComparator(METRIC_COMPARATORS, s, what);
       return { type, key, comparator, value: Number(v.raw) };
@@ -148,7 +148,7 @@ export function resolveRunClause(s: SyntaxClause): FilterClause {
     case 'param':
     case 'tag': {
       if (v.kind !== 'string' && v.kind !== 'ident') {
-        throw fail(code, `Expected a quoted string value for ${type} ${q(key)} (e.g. 'my-value'). Got value ${v.raw} in ${q(s.text)}`);
+        throw fail(code, `Expected a quoted string value for ${type} ${q(key)} (e.g. 'my-value'). Got value ${oneLine(v.raw)} in ${q(s.text)}`);
       }
       const value = quotedStringValue(v, code, what);
       return { type, key, comparator: checkComparator(PARAM_TAG_COMPARATORS, s, what), value };
@@ -156,10 +156,10 @@ export function resolveRunClause(s: SyntaxClause): FilterClause {
     case 'attribute': {
       if (RUN_NUMERIC_ATTRIBUTES.has(key)) {
         if (v.kind !== 'number') {
-          throw fail(code, `Expected numeric value type for numeric attribute: ${key}. Found ${v.raw} in ${q(s.text)}`);
+          throw fail(code, `Expected numeric value type for numeric attribute: ${key}. Found ${oneLine(v.raw)} in ${q(s.text)}`);
         }
         if (!v.integer) {
-          throw fail(code, `Expected an integer value for numeric attribute: ${key}. Found ${v.raw} in ${q(s.text)}`);
+          throw fail(code, `Expected an integer value for numeric attribute: ${key}. Found ${oneLine(v.raw)} in ${q(s.text)}`);
         }
         return { type, key, comparator: checkComparator(METRIC_COMPARATORS, s, what), value: Number(v.raw) };
       }
@@ -172,7 +172,7 @@ export function resolveRunClause(s: SyntaxClause): FilterClause {
         }
         value = v.items.filter(pyIsLower);
       } else {
-        throw fail(code, `Expected a quoted string value for attributes. Got value ${v.raw} in ${q(s.text)}`);
+        throw fail(code, `Expected a quoted string value for attributes. Got value ${oneLine(v.raw)} in ${q(s.text)}`);
       }
       return { type, key, comparator: checkComparator(STRING_ATTRIBUTE_COMPARATORS, s, what), value };
     }
@@ -180,7 +180,7 @@ export function resolveRunClause(s: SyntaxClause): FilterClause {
       let value: string | string[];
       if (v.kind === 'string' || v.kind === 'ident') value = quotedStringValue(v, code, what);
       else if (v.kind === 'list') value = v.items.filter(pyIsLower);
-      else throw fail(code, `Expected a quoted string value for dataset attributes. Got value ${v.raw} in ${q(s.text)}`);
+      else throw fail(code, `Expected a quoted string value for dataset attributes. Got value ${oneLine(v.raw)} in ${q(s.text)}`);
       return { type, key, comparator: checkComparator(STRING_ATTRIBUTE_COMPARATORS, s, what), value };
     }
   }
