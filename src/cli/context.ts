@@ -4,6 +4,9 @@ import { fail } from '../format/errors.js';
 import { isExperimentId } from '../format/validation.js';
 import { loadConfig, type Config } from '../api/config.js';
 import { FileStore } from '../store/FileStore.js';
+import type { TrackingView } from '../store/TrackingView.js';
+import { findRepo } from '../git/repo.js';
+import { openRevision } from '../git/revision.js';
 import { Output, type OutputStreams } from './output.js';
 
 export interface GlobalOptions {
@@ -42,9 +45,15 @@ export class CliContext {
     return this._store;
   }
 
+  /** What read commands query: the working tree, or with `rev` a revision read from git objects. */
+  async view(rev?: string): Promise<TrackingView | FileStore> {
+    if (!rev) return this.store();
+    return (await openRevision(findRepo(this.cwd), rev, this.config().mlruns)).view;
+  }
+
   /** An experiment by id or by name (ids win, as they are unambiguous). */
-  async experiment(ref: string): Promise<Experiment> {
-    const store = this.store();
+  async experiment(ref: string, rev?: string): Promise<Experiment> {
+    const store = await this.view(rev);
     if (isExperimentId(ref)) {
       try {
         return await store.getExperiment(ref);

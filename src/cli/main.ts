@@ -13,6 +13,7 @@ import { registerGc } from './commands/gc.js';
 import { registerInit } from './commands/init.js';
 import { registerLogging } from './commands/logging.js';
 import { registerRuns } from './commands/runs.js';
+import { registerTrack } from './commands/track.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, internal: 70 } as const;
 
@@ -68,6 +69,7 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerRuns(program, run);
   registerLogging(program, run);
   registerGc(program, run);
+  registerTrack(program, run);
   registerDemo(program, run);
 
   try {

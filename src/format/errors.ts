@@ -28,6 +28,9 @@ export const ErrorCodes = {
   CONFIG_ERROR: 'INVALID_PARAMETER_VALUE',
   NO_ACTIVE_RUN: 'BAD_REQUEST',
   IO_ERROR: 'INTERNAL_ERROR',
+  NOT_A_REPO: 'INVALID_STATE',
+  MERGE_CONFLICT: 'ABORTED',
+  PUSH_REJECTED: 'ABORTED',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -19,15 +19,16 @@ interface ListOptions {
   maxResults?: number;
   pageToken?: string;
   columns?: string;
+  rev?: string;
 }
 
 /** The experiments a listing covers: the ones named, else the configured one, else every active one. */
-async function experimentIds(ctx: CliContext, refs: string[] | undefined): Promise<string[]> {
-  if (refs && refs.length) return Promise.all(refs.map(async (r) => (await ctx.experiment(r)).experimentId));
+async function experimentIds(ctx: CliContext, refs: string[] | undefined, rev: string | undefined): Promise<string[]> {
+  if (refs && refs.length) return Promise.all(refs.map(async (r) => (await ctx.experiment(r, rev)).experimentId));
   const config = ctx.config();
   if (config.experimentId) return [config.experimentId];
-  if (config.experiment) return [(await ctx.experiment(config.experiment)).experimentId];
-  return (await ctx.store().searchExperiments({ maxResults: 50_000 })).items.map((e) => e.experimentId);
+  if (config.experiment) return [(await ctx.experiment(config.experiment, rev)).experimentId];
+  return (await (await ctx.view(rev)).searchExperiments({ maxResults: 50_000 })).items.map((e) => e.experimentId);
 }
 
 /** A column spec such as `metrics.loss`, `params.lr`, `tags.team` or an attribute name. */
@@ -76,8 +77,8 @@ function statusColour(ctx: CliContext, status: string): string {
 }
 
 async function listRuns(ctx: CliContext, opts: ListOptions): Promise<void> {
-  const ids = await experimentIds(ctx, opts.experiment);
-  const page = await ctx.store().searchRuns({
+  const ids = await experimentIds(ctx, opts.experiment, opts.rev);
+  const page = await (await ctx.view(opts.rev)).searchRuns({
     experimentIds: ids,
     filter: opts.filter,
     orderBy: opts.orderBy,
@@ -111,7 +112,8 @@ function listOptions(command: Command): Command {
     .option('--view <view>', '[active|deleted|all] which runs to show (default: active)')
     .option('--max-results <n>', '[number] page size (default: 1000, at most 50000)', Number)
     .option('--page-token <token>', '[string] continue from a previous page')
-    .option('--columns <list>', '[string] extra columns, e.g. "metrics.rmse,params.lr,tags.team"');
+    .option('--columns <list>', '[string] extra columns, e.g. "metrics.rmse,params.lr,tags.team"')
+    .option('--rev <rev>', '[string] read the runs of a revision of the tracking branch (e.g. mltrack~3) from git, not the working tree');
 }
 
 export function registerRuns(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -142,10 +144,11 @@ Examples:
     .command('show <run-id>')
     .description('show a run: info, params, latest metrics with their curves, tags, inputs and artifacts')
     .option('--all-tags', 'include the mlflow.* system tags')
-    .action(run(async (ctx, runId: string, opts: { allTags?: boolean }) => {
-      const store = ctx.store();
+    .option('--rev <rev>', '[string] read the run as it was at this revision of the tracking branch')
+    .action(run(async (ctx, runId: string, opts: { allTags?: boolean; rev?: string }) => {
+      const store = await ctx.view(opts.rev);
       const r = await store.getRun(runId);
-      const artifacts = await store.listArtifacts(runId, '', { recursive: true }).catch(() => []);
+      const artifacts = opts.rev ? [] : await ctx.store().listArtifacts(runId, '', { recursive: true }).catch(() => []);
       if (ctx.out.json) {
         ctx.out.data({ run: runJson(r), artifacts: artifacts.map(fileInfoJson) });
         return;
@@ -195,8 +198,9 @@ Examples:
   runs
     .command('history <run-id> <metric>')
     .description('print every logged value of a metric, in logging order')
-    .action(run(async (ctx, runId: string, key: string) => {
-      const history = await ctx.store().getMetricHistory(runId, key);
+    .option('--rev <rev>', '[string] read it at this revision of the tracking branch')
+    .action(run(async (ctx, runId: string, key: string, opts: { rev?: string }) => {
+      const history = await (await ctx.view(opts.rev)).getMetricHistory(runId, key);
       if (history.length === 0) throw fail('NOT_FOUND', `Run ${runId} has no metric '${key}'`);
       if (ctx.out.json) return ctx.out.data({ metrics: history.map(metricJson) });
       ctx.out.line(ctx.out.paint('cyan', sparkline(history.map((h) => h.value), 60)));

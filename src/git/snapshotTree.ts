@@ -1,0 +1,134 @@
+/**
+ * Turns the mlruns directory into git tree objects. Each directory gets a signature from the stat
+ * data of its files and the signatures of its sub-directories; a directory whose signature matches
+ * the cache reuses its tree id without reading a byte, so a commit costs what changed, not the size
+ * of the tree. The cache lives in the git directory and is safe to delete.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEMP_PREFIX } from '../format/layout.js';
+import { isMetaFile, normaliseMeta } from './artifactUris.js';
+import { formatTree, writeObject, type TreeEntry } from './objects.js';
+
+const CACHE_VERSION = 1;
+/** Files modified this recently may still change within the same timestamp tick: never cache them. */
+const RACY_NS = 2_000_000_000n;
+
+interface CacheFile {
+  version: number;
+  root: string;
+  dirs: Record<string, { sig: string; oid: string }>;
+}
+
+export class SnapshotCache {
+  private dirs: Record<string, { sig: string; oid: string }> = {};
+  private dirty = false;
+
+  constructor(
+    readonly path: string,
+    readonly root: string,
+  ) {
+    try {
+      const data = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
+      if (data.version === CACHE_VERSION && data.root === root) this.dirs = data.dirs;
+    } catch {
+      // Missing or unreadable: start empty, it is only a cache.
+    }
+  }
+
+  static forRepo(gitdir: string, mlrunsRoot: string): SnapshotCache {
+    return new SnapshotCache(join(gitdir, 'mltrack', 'snapshot-cache.json'), mlrunsRoot);
+  }
+
+  get(dir: string, sig: string): string | null {
+    const entry = this.dirs[dir];
+    return entry && entry.sig === sig ? entry.oid : null;
+  }
+
+  set(dir: string, sig: string, oid: string): void {
+    this.dirs[dir] = { sig, oid };
+    this.dirty = true;
+  }
+
+  save(): void {
+    if (!this.dirty) return;
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: CACHE_VERSION, root: this.root, dirs: this.dirs } satisfies CacheFile));
+    renameSync(tmp, this.path);
+    this.dirty = false;
+  }
+}
+
+export interface SnapshotOptions {
+  gitdir: string;
+  /** Absolute path of the mlruns directory. */
+  root: string;
+  cache: SnapshotCache;
+  /** Called for each file whose bytes had to be read (for progress). */
+  onFile?: () => void;
+}
+
+interface Built {
+  oid: string;
+  sig: string;
+  /** Some file below changed too recently to trust its stat data: cache nothing on this path. */
+  racy: boolean;
+}
+
+/** Tree id of `rel` (a directory under the root, '' for the root); null when it holds no files (git keeps no empty trees). */
+export function snapshotDirectory(options: SnapshotOptions, rel = ''): string | null {
+  const scanStart = BigInt(Date.now()) * 1_000_000n;
+  return build(options, rel, scanStart)?.oid ?? null;
+}
+
+function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built | null {
+  const abs = rel ? join(options.root, rel) : options.root;
+  let dirents;
+  try {
+    dirents = readdirSync(abs, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const hash = createHash('sha1');
+  const pending: { name: string; kind: 'file' | 'link'; mode: string }[] = [];
+  const subtrees: TreeEntry[] = [];
+  let racy = false;
+  dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of dirents) {
+    if (d.name.startsWith(TEMP_PREFIX)) continue;
+    const childRel = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) {
+      const sub = build(options, childRel, scanStart);
+      if (!sub) continue;
+      racy ||= sub.racy;
+      subtrees.push({ mode: '40000', name: d.name, oid: sub.oid });
+      hash.update(`d\0${d.name}\0${sub.sig}\n`);
+    } else if (d.isFile() || d.isSymbolicLink()) {
+      const st = lstatSync(join(abs, d.name), { bigint: true });
+      if (st.mtimeNs >= scanStart - RACY_NS || st.ctimeNs >= scanStart - RACY_NS) racy = true;
+      const link = d.isSymbolicLink();
+      const mode = link ? '120000' : st.mode & 0o111n ? '100755' : '100644';
+      pending.push({ name: d.name, kind: link ? 'link' : 'file', mode });
+      hash.update(`f\0${d.name}\0${mode}\0${st.mtimeNs}\0${st.ctimeNs}\0${st.size}\0${st.ino}\n`);
+    }
+  }
+  if (pending.length === 0 && subtrees.length === 0) return null;
+  const sig = hash.digest('hex');
+  const cached = options.cache.get(rel, sig);
+  if (cached) return { oid: cached, sig, racy };
+  const entries: TreeEntry[] = [...subtrees];
+  for (const file of pending) {
+    const path = join(abs, file.name);
+    const childRel = rel ? `${rel}/${file.name}` : file.name;
+    let content: Uint8Array = file.kind === 'link' ? Buffer.from(readlinkSync(path)) : readFileSync(path);
+    if (file.kind === 'file' && isMetaFile(childRel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
+    entries.push({ mode: file.mode, name: file.name, oid: writeObject(options.gitdir, 'blob', content) });
+    options.onFile?.();
+  }
+  const oid = writeObject(options.gitdir, 'tree', formatTree(entries));
+  if (!racy) options.cache.set(rel, sig, oid);
+  return { oid, sig, racy };
+}

@@ -1,0 +1,68 @@
+/**
+ * `mltrack commit`: snapshot the mlruns tree onto the tracking branch with git plumbing. The user's
+ * HEAD, index and work tree are never touched; the branch moves by an atomic compare-and-swap, and a
+ * lost race (another commit landed first) is retried on top of the winner.
+ */
+import { fail } from '../format/errors.js';
+import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
+import { ObjectReader } from './objectStore.js';
+import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
+import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
+import { SnapshotCache, snapshotDirectory } from './snapshotTree.js';
+import { branchRef, MLRUNS_PATH } from './trackingLayout.js';
+
+export interface CommitOptions {
+  repo: GitRepo;
+  /** Absolute path of the mlruns directory. */
+  mlruns: string;
+  branch: string;
+  /** Replaces the generated subject line. */
+  message?: string;
+  /** Extra parents (e.g. source snapshots) so the branch keeps them reachable. */
+  extraParents?: string[];
+  /** Called per file whose bytes were hashed. */
+  onFile?: () => void;
+  /** For tests: called after the commit object is written, before the ref moves. */
+  beforeRefUpdate?: () => Promise<void> | void;
+}
+
+export interface CommitResult {
+  commit: string;
+  parent: string | null;
+  summary: ChangeSummary;
+  message: string;
+}
+
+/** Root tree of a tracking commit: the parent's root with its `mlruns` entry replaced. */
+function replaceEntry(entries: TreeEntry[], name: string, oid: string | null): TreeEntry[] {
+  const rest = entries.filter((e) => e.name !== name);
+  return oid ? [...rest, { mode: '40000', name, oid }] : rest;
+}
+
+/** Commits the mlruns tree; returns null when nothing changed since the branch's last commit. */
+export async function commitTracking(options: CommitOptions): Promise<CommitResult | null> {
+  const { repo } = options;
+  const ref = branchRef(options.branch);
+  const objects = new ObjectReader(repo.gitdir);
+  const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns);
+  const mlrunsTree = snapshotDirectory({ gitdir: repo.gitdir, root: options.mlruns, cache, onFile: options.onFile });
+  cache.save();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const parent = await resolveRef(repo, ref);
+    const parentRoot = parent ? (await objects.commit(parent)).tree : null;
+    const parentEntries = parentRoot ? await objects.tree(parentRoot) : [];
+    const oldMlruns = parentEntries.find((e) => e.name === MLRUNS_PATH)?.oid ?? null;
+    if (oldMlruns === mlrunsTree && !options.extraParents?.length) return null;
+    const rootTree = writeObject(repo.gitdir, 'tree', formatTree(replaceEntry(parentEntries, MLRUNS_PATH, mlrunsTree)));
+    const summary = await summariseChanges(objects, oldMlruns, mlrunsTree);
+    const message = commitMessage(summary, options.message);
+    const who = committerIdentity(repo.workdir ?? repo.gitdir);
+    const parents = [...(parent ? [parent] : []), ...(options.extraParents ?? [])];
+    const commit = writeObject(repo.gitdir, 'commit', formatCommit({ tree: rootTree, parents, author: who, committer: who, message }));
+    await options.beforeRefUpdate?.();
+    if (await compareAndSwapRef(repo, ref, commit, parent, `mltrack commit: ${message.split('\n')[0]}`)) {
+      return { commit, parent, summary, message };
+    }
+  }
+  throw fail('INVALID_STATE', `Could not move ${ref}: it kept changing under us (another mltrack commit running in a loop?)`);
+}
