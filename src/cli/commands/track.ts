@@ -3,10 +3,42 @@ import type { Command } from 'commander';
 import { findRepo } from '../../git/repo.js';
 import { commitTracking } from '../../git/trackingCommit.js';
 import { readTrackingLog } from '../../git/trackingLog.js';
+import { pull, push, type PullResult } from '../../git/sync.js';
 import type { CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+function describePull(result: PullResult): string {
+  switch (result.kind) {
+    case 'up-to-date':
+      return 'already up to date';
+    case 'no-remote-branch':
+      return 'the remote has no tracking branch yet (mltrack push creates it)';
+    case 'fast-forward':
+      return `fast-forwarded to ${result.after!.slice(0, 10)}`;
+    case 'merge':
+      return `merged into ${result.after!.slice(0, 10)}`;
+  }
+}
+
+function pullJson(r: PullResult) {
+  return {
+    kind: r.kind,
+    before: r.before,
+    after: r.after,
+    conflicts: r.conflicts.map((c) => ({ path: c.path, reason: c.reason, ours: c.ours, theirs: c.theirs })),
+    files_written: r.materialized?.written ?? 0,
+    files_removed: r.materialized?.removed ?? 0,
+    kept_local: r.materialized?.keptLocal ?? [],
+  };
+}
+
+function reportPull(ctx: CliContext, result: PullResult): void {
+  ctx.out.line(describePull(result) + (result.materialized ? ` (${result.materialized.written} files written, ${result.materialized.removed} removed)` : ''));
+  for (const c of result.conflicts) ctx.out.warn(`conflict in ${c.path}: ${c.reason} (theirs: git cat-file -p ${c.theirs})`);
+  for (const path of result.materialized?.keptLocal ?? []) ctx.out.warn(`kept your local change to ${path}; commit it with mltrack commit`);
+}
 
 export function registerTrack(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
   program
@@ -47,5 +79,30 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
       for (const e of entries) {
         ctx.out.line(`${ctx.out.paint('yellow', e.commit.slice(0, 10))} ${formatTime(e.time)} ${ctx.out.paint('gray', cell(e.author, 20))} ${e.subject}`);
       }
+    }));
+
+  program
+    .command('pull')
+    .description("merge teammates' runs from the remote tracking branch into yours and into mlruns/")
+    .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
+    .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md).')
+    .action(run(async (ctx, opts: { remote?: string }) => {
+      const config = ctx.config();
+      const result = await pull({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote: opts.remote ?? config.remote });
+      if (ctx.out.json) return ctx.out.data(pullJson(result));
+      reportPull(ctx, result);
+    }));
+
+  program
+    .command('push')
+    .description('share your runs: commit them and push the tracking branch (pulls and retries when the remote moved)')
+    .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
+    .action(run(async (ctx, opts: { remote?: string }) => {
+      const config = ctx.config();
+      const remote = opts.remote ?? config.remote;
+      const result = await push({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote });
+      if (ctx.out.json) return ctx.out.data({ commit: result.commit, remote, branch: config.branch, attempts: result.attempts, merged: result.pulled.map(pullJson) });
+      for (const pulled of result.pulled) reportPull(ctx, pulled);
+      ctx.out.line(`pushed ${config.branch} ${result.commit.slice(0, 10)} to ${remote}`);
     }));
 }

@@ -1,0 +1,145 @@
+/**
+ * `mltrack pull` and `mltrack push`: the tracking branch shared through the user's own git (via
+ * simple-git), so their remotes, credentials and ssh work as for any push. Pull commits local runs
+ * first, fetches, merges with the rules of mergeRules.ts and brings mlruns/ up to date; a rejected
+ * push pulls and tries again.
+ */
+import { simpleGit } from 'simple-git';
+import { fail } from '../format/errors.js';
+import { commitMessage, summariseChanges } from './changeSummary.js';
+import { materialize, ensureEmptyDirs, type MaterializeResult } from './materialize.js';
+import { mergeTrees, type MergeConflict } from './mergeTrees.js';
+import { ObjectReader } from './objectStore.js';
+import { formatCommit, formatTree, writeObject } from './objects.js';
+import { committerIdentity, compareAndSwapRef, git, resolveRef, type GitRepo } from './repo.js';
+import { commitTracking } from './trackingCommit.js';
+import { branchRef, MLRUNS_PATH, remoteRef } from './trackingLayout.js';
+
+export interface SyncOptions {
+  repo: GitRepo;
+  mlruns: string;
+  branch: string;
+  remote: string;
+}
+
+export type IntegrationKind = 'up-to-date' | 'fast-forward' | 'merge' | 'no-remote-branch';
+
+export interface PullResult {
+  kind: IntegrationKind;
+  before: string | null;
+  after: string | null;
+  conflicts: MergeConflict[];
+  materialized: MaterializeResult | null;
+}
+
+function client(repo: GitRepo) {
+  return simpleGit({ baseDir: repo.workdir ?? repo.gitdir, config: [] });
+}
+
+async function mlrunsTreeOf(objects: ObjectReader, commit: string | null): Promise<string | null> {
+  if (!commit) return null;
+  const entry = await objects.entry((await objects.commit(commit)).tree, MLRUNS_PATH);
+  return entry && entry.mode === '40000' ? entry.oid : null;
+}
+
+async function isAncestor(repo: GitRepo, a: string, b: string): Promise<boolean> {
+  try {
+    await git(repo, ['merge-base', '--is-ancestor', a, b]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fetch the remote's tracking branch; false when the remote has none yet. */
+export async function fetchTracking(options: SyncOptions): Promise<boolean> {
+  try {
+    await client(options.repo).fetch(options.remote, `+${branchRef(options.branch)}:${remoteRef(options.remote, options.branch)}`);
+    return true;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/couldn't find remote ref|could not find remote ref/i.test(message)) return false;
+    throw fail('IO_ERROR', `git fetch ${options.remote} failed: ${message.trim().split('\n').pop()}`);
+  }
+}
+
+/** Merge the fetched remote branch into the local one (fast-forward when possible) and update mlruns/. */
+export async function integrate(options: SyncOptions): Promise<PullResult> {
+  const { repo } = options;
+  const objects = new ObjectReader(repo.gitdir);
+  const local = branchRef(options.branch);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const ours = await resolveRef(repo, local);
+    const theirs = await resolveRef(repo, remoteRef(options.remote, options.branch));
+    if (!theirs) return { kind: 'no-remote-branch', before: ours, after: ours, conflicts: [], materialized: null };
+    if (ours && (ours === theirs || (await isAncestor(repo, theirs, ours)))) {
+      return { kind: 'up-to-date', before: ours, after: ours, conflicts: [], materialized: null };
+    }
+    let next: string;
+    let kind: IntegrationKind;
+    let conflicts: MergeConflict[] = [];
+    if (!ours || (await isAncestor(repo, ours, theirs))) {
+      next = theirs;
+      kind = 'fast-forward';
+    } else {
+      // Two clones that each made the branch have no common ancestor: merge against an empty base.
+      const base = (await git(repo, ['merge-base', ours, theirs]).catch(() => '')).trim() || null;
+      const [baseRoot, oursRoot, theirsRoot] = await Promise.all([base, ours, theirs].map(async (c) => (c ? (await objects.commit(c)).tree : null)));
+      const merged = await mergeTrees(objects, repo.gitdir, baseRoot, oursRoot, theirsRoot);
+      conflicts = merged.conflicts;
+      const summary = await summariseChanges(objects, await mlrunsTreeOf(objects, ours), merged.oid ? ((await objects.entry(merged.oid, MLRUNS_PATH))?.oid ?? null) : null);
+      let message = commitMessage(summary, `mltrack: merge ${options.remote}/${options.branch}`);
+      if (conflicts.length) message += `\nConflicts (kept ours; theirs is in the second parent):\n${conflicts.map((c) => `- ${c.path}: ${c.reason}`).join('\n')}\n`;
+      const who = committerIdentity(repo.workdir ?? repo.gitdir);
+      next = writeObject(repo.gitdir, 'commit', formatCommit({ tree: merged.oid ?? writeObject(repo.gitdir, 'tree', formatTree([])), parents: [ours, theirs], author: who, committer: who, message }));
+      kind = 'merge';
+    }
+    if (!(await compareAndSwapRef(repo, local, next, ours, `mltrack pull: ${kind}`))) continue;
+    const materialized = await materialize(objects, options.mlruns, await mlrunsTreeOf(objects, ours), await mlrunsTreeOf(objects, next));
+    return { kind, before: ours, after: next, conflicts, materialized };
+  }
+  throw fail('INVALID_STATE', `Could not update ${local}: it kept changing during the pull`);
+}
+
+export async function pull(options: SyncOptions): Promise<PullResult> {
+  await commitTracking({ repo: options.repo, mlruns: options.mlruns, branch: options.branch });
+  if (!(await fetchTracking(options))) {
+    ensureEmptyDirs(options.mlruns);
+    return { kind: 'no-remote-branch', before: null, after: await resolveRef(options.repo, branchRef(options.branch)), conflicts: [], materialized: null };
+  }
+  return integrate(options);
+}
+
+export interface PushResult {
+  commit: string;
+  attempts: number;
+  pulled: PullResult[];
+}
+
+function rejected(message: string): boolean {
+  return /\[rejected\]|non-fast-forward|fetch first|failed to push some refs/i.test(message);
+}
+
+/** Push the tracking branch; when the remote moved, pull (merge) and push again. */
+export async function push(options: SyncOptions & { maxAttempts?: number }): Promise<PushResult> {
+  const { repo } = options;
+  await commitTracking({ repo, mlruns: options.mlruns, branch: options.branch });
+  const pulled: PullResult[] = [];
+  const maxAttempts = options.maxAttempts ?? 5;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const commit = await resolveRef(repo, branchRef(options.branch));
+    if (!commit) throw fail('NOT_FOUND', `Nothing to push: ${options.branch} has no commits yet (log a run, then mltrack commit)`);
+    try {
+      await client(repo).push(options.remote, `${branchRef(options.branch)}:${branchRef(options.branch)}`);
+      await git(repo, ['update-ref', remoteRef(options.remote, options.branch), commit]);
+      return { commit, attempts: attempt, pulled };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!rejected(message)) throw fail('PUSH_REJECTED', `git push ${options.remote} failed: ${message.trim().split('\n').pop()}`);
+      if (attempt === maxAttempts) break;
+      await fetchTracking(options);
+      pulled.push(await integrate(options));
+    }
+  }
+  throw fail('PUSH_REJECTED', `The remote kept moving: ${maxAttempts} pushes of ${options.branch} were rejected; run mltrack pull, then push again`);
+}
