@@ -1,0 +1,74 @@
+// Entry point: `node bench/run.js [logging] [search] [--runs 1000,10000] [--points 20000] [--repeat N] [--fresh]`.
+// Runs every benchmark in sequence, or only those named. Needs a build (`npm run bench` builds first).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { printMachine } from './lib/machine.js';
+import { cleanupTempDirs } from './lib/tmp.js';
+
+const BENCHES = ['logging', 'search'];
+
+function parseArgs(argv) {
+  const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const int = (v) => {
+      const n = Number(v.replace(/_/g, ''));
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg}: '${v}' is not a positive integer`);
+      return n;
+    };
+    const is = (name) => arg === name || arg.startsWith(`${name}=`);
+    if (is('--runs')) opts.runsList = value().split(',').map(int);
+    else if (is('--points')) opts.points = int(value());
+    else if (is('--repeat')) opts.repeat = int(value());
+    else if (arg === '--fresh') opts.fresh = true;
+    else if (arg === '--help' || arg === '-h') opts.help = true;
+    else if (BENCHES.includes(arg)) opts.names.push(arg);
+    else throw new Error(`unknown argument '${arg}' (benchmarks: ${BENCHES.join(', ')})`);
+  }
+  if (opts.names.length === 0) opts.names = [...BENCHES];
+  return opts;
+}
+
+const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
+  --runs N[,N...]   search: tree sizes (default 1000,10000)
+  --points N        logging: metric points (default 20000)
+  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1)
+  --fresh           search: regenerate the cached trees`;
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!existsSync(fileURLToPath(new URL('../dist/store/FileStore.js', import.meta.url)))) {
+  console.error('dist/ is missing: run `npm run build` first (or `npm run bench`).');
+  process.exit(2);
+}
+
+printMachine();
+const started = process.hrtime.bigint();
+try {
+  for (const name of opts.names) {
+    if (name === 'logging') {
+      const { runLogging } = await import('./logging.js');
+      await runLogging({ points: opts.points, repeat: opts.repeat ?? 3 });
+    } else if (name === 'search') {
+      const { runSearch } = await import('./search.js');
+      await runSearch({ runsList: opts.runsList, repeat: opts.repeat, fresh: opts.fresh });
+    }
+  }
+} finally {
+  cleanupTempDirs();
+}
+console.log(`\nbench time: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
