@@ -23,6 +23,8 @@ export interface StartRunOptions {
   /** Parent run id, for a nested run started from elsewhere. */
   parentRunId?: string;
   sourceName?: string;
+  /** Directory whose git repository holds the run's code (default: the working directory). */
+  sourceDir?: string;
 }
 
 interface State {
@@ -91,7 +93,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<ActiveRun
     run = new ActiveRun(s, resumeId, existing.info.experimentId);
   } else {
     const experimentId = options.experimentId ?? (await currentExperimentId());
-    const tags: Record<string, string> = { ...systemTags({ sourceName: options.sourceName }), ...(options.tags ?? {}) };
+    const tags: Record<string, string> = { ...(await systemTags({ sourceName: options.sourceName, cwd: options.sourceDir, mlruns: s.root })), ...(options.tags ?? {}) };
     const parent = options.parentRunId ?? (options.nested ? activeRun()?.runId : undefined);
     if (parent) tags['mlflow.parentRunId'] = parent;
     if (options.description) tags[DESCRIPTION_TAG] = options.description;

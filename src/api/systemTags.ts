@@ -1,7 +1,9 @@
 /** The tags MLflow's context providers put on every new run: user, source, git commit. */
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
+import { findRepo } from '../git/repo.js';
 import { readSourceInfo } from '../git/sourceInfo.js';
+import { snapshotExcludes, snapshotWorkTree } from '../git/sourceSnapshot.js';
 
 export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
   try {
@@ -17,19 +19,31 @@ export interface SystemTagOptions {
   sourceType?: 'LOCAL' | 'PROJECT' | 'JOB' | 'NOTEBOOK' | 'UNKNOWN';
   /** Directory whose git repository is the run's code. */
   cwd?: string;
+  /** The mlruns tree, left out of source snapshots. */
+  mlruns?: string;
+  /** Snapshot a dirty work tree (default true). */
+  snapshot?: boolean;
 }
 
-export function systemTags(options: SystemTagOptions = {}): Record<string, string> {
+export const SNAPSHOT_TAG = 'mltrack.source.snapshot';
+
+/** MLflow's context tags plus lineage: commit, branch, remote, dirty flag and, when dirty, a source snapshot. */
+export async function systemTags(options: SystemTagOptions = {}): Promise<Record<string, string>> {
   const tags: Record<string, string> = {
     'mlflow.user': currentUser(),
     'mlflow.source.name': options.sourceName ?? basename(process.argv[1] ?? 'node'),
     'mlflow.source.type': options.sourceType ?? 'LOCAL',
   };
-  const source = readSourceInfo(options.cwd ?? process.cwd());
+  const source = readSourceInfo(options.cwd ?? process.cwd(), options.mlruns ? [options.mlruns] : []);
   if (source) {
     tags['mlflow.source.git.commit'] = source.commit;
     if (source.branch) tags['mlflow.source.git.branch'] = source.branch;
     if (source.repoUrl) tags['mlflow.source.git.repoURL'] = source.repoUrl;
+    tags['mlflow.source.git.dirty'] = source.dirty ? 'true' : 'false';
+    if (source.dirty && options.snapshot !== false) {
+      const repo = findRepo(source.root);
+      tags[SNAPSHOT_TAG] = await snapshotWorkTree(repo, options.mlruns ? snapshotExcludes(repo, options.mlruns) : []);
+    }
   }
   return tags;
 }

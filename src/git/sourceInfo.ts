@@ -1,5 +1,6 @@
 /** What git says about the code a run comes from: HEAD commit, branch, remote URL, dirty flag. */
 import { execFileSync } from 'node:child_process';
+import { relative } from 'node:path';
 
 export interface SourceInfo {
   commit: string;
@@ -18,14 +19,19 @@ function git(cwd: string, args: string[]): string | null {
   }
 }
 
-/** Null when `cwd` is not inside a git work tree with at least one commit. */
-export function readSourceInfo(cwd: string): SourceInfo | null {
+/**
+ * Null when `cwd` is not inside a git work tree with at least one commit. Dirty means any change a
+ * snapshot would capture: modified tracked files or untracked files that are not ignored, outside
+ * `excludeAbs` (the mlruns tree).
+ */
+export function readSourceInfo(cwd: string, excludeAbs: string[] = []): SourceInfo | null {
   const out = git(cwd, ['rev-parse', '--show-toplevel', 'HEAD']);
   if (!out) return null;
   const [root, commit] = out.split('\n');
   if (!root || !commit || !/^[0-9a-f]{40,64}$/.test(commit)) return null;
   const branch = git(cwd, ['symbolic-ref', '--short', '-q', 'HEAD']) || null;
   const repoUrl = git(cwd, ['config', '--get', 'remote.origin.url']) || null;
-  const status = git(cwd, ['status', '--porcelain', '--untracked-files=no']);
+  const excludes = excludeAbs.map((p) => relative(root, p)).filter((p) => p && !p.startsWith('..')).map((p) => `:(exclude)${p}`);
+  const status = git(root, ['status', '--porcelain', '--untracked-files=all', '--', '.', ...excludes]);
   return { commit, branch, repoUrl, dirty: Boolean(status), root };
 }

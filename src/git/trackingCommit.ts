@@ -9,6 +9,7 @@ import { ObjectReader } from './objectStore.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
 import { SnapshotCache, snapshotDirectory } from './snapshotTree.js';
+import { clearPendingSnapshots, pendingSnapshots } from './sourceSnapshot.js';
 import { branchRef, MLRUNS_PATH } from './trackingLayout.js';
 
 export interface CommitOptions {
@@ -52,15 +53,18 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     const parentRoot = parent ? (await objects.commit(parent)).tree : null;
     const parentEntries = parentRoot ? await objects.tree(parentRoot) : [];
     const oldMlruns = parentEntries.find((e) => e.name === MLRUNS_PATH)?.oid ?? null;
-    if (oldMlruns === mlrunsTree && !options.extraParents?.length) return null;
+    const snapshots = await pendingSnapshots(repo, parent);
+    const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
+    if (oldMlruns === mlrunsTree && !extraParents.length) return null;
     const rootTree = writeObject(repo.gitdir, 'tree', formatTree(replaceEntry(parentEntries, MLRUNS_PATH, mlrunsTree)));
     const summary = await summariseChanges(objects, oldMlruns, mlrunsTree);
     const message = commitMessage(summary, options.message);
     const who = committerIdentity(repo.workdir ?? repo.gitdir);
-    const parents = [...(parent ? [parent] : []), ...(options.extraParents ?? [])];
+    const parents = [...(parent ? [parent] : []), ...extraParents];
     const commit = writeObject(repo.gitdir, 'commit', formatCommit({ tree: rootTree, parents, author: who, committer: who, message }));
     await options.beforeRefUpdate?.();
     if (await compareAndSwapRef(repo, ref, commit, parent, `mltrack commit: ${message.split('\n')[0]}`)) {
+      clearPendingSnapshots(repo, snapshots);
       return { commit, parent, summary, message };
     }
   }

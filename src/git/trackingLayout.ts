@@ -12,7 +12,7 @@ export function remoteRef(remote: string, branch: string): string {
   return `refs/remotes/${remote}/${branch}`;
 }
 
-/** A source snapshot of a run's dirty work tree. */
-export function snapshotRef(runId: string): string {
-  return `refs/mltrack/snapshots/${runId}`;
+/** A source snapshot of a dirty work tree, named by its commit id. */
+export function snapshotRef(commit: string): string {
+  return `refs/mltrack/snapshots/${commit}`;
 }

@@ -1,11 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import * as mltrack from '../../src/index.js';
 import { checkMlruns } from '../helpers/checkMlruns.js';
 import { tempDir } from '../helpers/env.js';
 
 const saved = { ...process.env };
+const savedCwd = process.cwd();
+// Run outside any git repository, so lineage does not look at this project's own work tree.
+beforeEach(() => process.chdir(tempDir()));
 afterEach(() => {
+  process.chdir(savedCwd);
   process.env = { ...saved };
   mltrack.resetFluentState();
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { checkMlruns } from '../helpers/checkMlruns.js';
-import { isolatedEnv, tempDir } from '../helpers/env.js';
+import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 
 describe('mltrack demo', () => {
@@ -15,6 +15,15 @@ describe('mltrack demo', () => {
     expect(demo.runs).toHaveLength(9);
     const best = Math.max(...demo.runs.map((r: { val_accuracy: number }) => r.val_accuracy));
     expect(best).toBeGreaterThan(0.9);
+
+    // The runs are committed to the demo's own tracking branch, with lineage to its code commit.
+    const proj = join(home, 'proj');
+    expect(git(proj, env, 'rev-parse', 'mltrack')).toBe(demo.commit);
+    expect(git(proj, env, 'ls-tree', '-d', '--name-only', `mltrack:mlruns/${demo.experiment_id}`).split('\n').filter((n) => /^[0-9a-f]{32}$/.test(n))).toHaveLength(9);
+    const best1 = JSON.parse((await runCli(['runs', 'show', demo.runs[0].run_id, '--json'], { cwd: proj, env })).stdout).run;
+    const tags = Object.fromEntries(best1.data.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
+    expect(tags['mlflow.source.git.commit']).toBe(git(proj, env, 'rev-parse', 'HEAD'));
+    expect(best1.inputs.dataset_inputs[0].dataset).toMatchObject({ name: 'iris', source: '{"uri":"data/iris.csv"}' });
 
     const check = checkMlruns(join(home, 'proj', 'mlruns'));
     expect(check.output).toContain('0 problems');

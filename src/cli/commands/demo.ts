@@ -4,6 +4,9 @@
  * params, the dataset as an input with its digest, and the model as an artifact.
  */
 import type { Command } from 'commander';
+import { execFileSync } from 'node:child_process';
+import { findRepo } from '../../git/repo.js';
+import { commitTracking } from '../../git/trackingCommit.js';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,11 +45,32 @@ export interface DemoResult {
   mlruns: string;
   experimentId: string;
   runs: { runId: string; name: string; valAccuracy: number; valLoss: number }[];
+  /** The tracking-branch commit holding the runs. */
+  commit: string | null;
+}
+
+/** The demo is a git repository of its own, so its runs have lineage and a tracking branch. */
+function initRepository(dir: string): void {
+  const identity = ['-c', 'user.name=mltrack demo', '-c', 'user.email=demo@mltrack.invalid'];
+  const hasIdentity = (() => {
+    try {
+      execFileSync('git', ['var', 'GIT_COMMITTER_IDENT'], { cwd: dir, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const gitIn = (...args: string[]) => execFileSync('git', [...(hasIdentity ? [] : identity), ...args], { cwd: dir, stdio: 'ignore' });
+  gitIn('init', '-q');
+  writeFileSync(join(dir, '.gitignore'), '/mlruns/\n');
+  gitIn('add', '-A');
+  gitIn('commit', '-q', '-m', 'Demo project: Iris data and mltrack settings');
 }
 
 /** Build the demo project in `dir` and log the grid; used by the CLI and by tests. */
 export async function buildDemo(dir: string, onRun?: (done: number, total: number) => void): Promise<DemoResult> {
   prepareDirectory(dir);
+  initRepository(dir);
   const mlruns = join(dir, 'mlruns');
   mltrack.resetFluentState();
   mltrack.setTrackingUri(mlruns);
@@ -58,10 +82,10 @@ export async function buildDemo(dir: string, onRun?: (done: number, total: numbe
   const runs: DemoResult['runs'] = [];
   for (const [index, params] of DEMO_GRID.entries()) {
     const name = describeParams(params, DEMO_GRID_SPEC).replace(/ /g, '_');
-    const result = await mltrack.withRun({ runName: name, sourceName: 'mltrack demo', tags: { model_type: 'softmax-regression', dataset: 'iris' } }, async (run) => {
+    const result = await mltrack.withRun({ runName: name, sourceName: 'mltrack demo', sourceDir: dir, tags: { model_type: 'softmax-regression', dataset: 'iris' } }, async (run) => {
       await run.logParams({ learning_rate: params.learningRate, l2: params.l2, epochs: params.epochs, batch_size: params.batchSize, seed: params.seed });
       await run.logInput(
-        { name: 'iris', digest, sourceType: 'local', source: JSON.stringify({ uri: dataPath }), schema: null, profile: JSON.stringify({ num_rows: 150, num_features: 4 }) },
+        { name: 'iris', digest, sourceType: 'local', source: JSON.stringify({ uri: 'data/iris.csv' }), schema: null, profile: JSON.stringify({ num_rows: 150, num_features: 4 }) },
         'training',
       );
       const trained = await train(split, params, async (m) => {
@@ -73,7 +97,8 @@ export async function buildDemo(dir: string, onRun?: (done: number, total: numbe
     runs.push({ runId: result.runId, name, valAccuracy: result.final.valAccuracy, valLoss: result.final.valLoss });
     onRun?.(index + 1, DEMO_GRID.length);
   }
-  return { dir, mlruns, experimentId: experiment.experimentId, runs };
+  const committed = await commitTracking({ repo: findRepo(dir), mlruns, branch: 'mltrack' });
+  return { dir, mlruns, experimentId: experiment.experimentId, runs, commit: committed?.commit ?? null };
 }
 
 export function registerDemo(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -87,18 +112,20 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
       const result = await buildDemo(dir, (done) => progress.tick(done));
       progress.done();
       if (ctx.out.json) {
-        ctx.out.data({ dir: result.dir, mlruns: result.mlruns, experiment_id: result.experimentId, runs: result.runs.map((r) => ({ run_id: r.runId, name: r.name, val_accuracy: r.valAccuracy, val_loss: r.valLoss })) });
+        ctx.out.data({ dir: result.dir, mlruns: result.mlruns, experiment_id: result.experimentId, commit: result.commit, runs: result.runs.map((r) => ({ run_id: r.runId, name: r.name, val_accuracy: r.valAccuracy, val_loss: r.valLoss })) });
         return;
       }
       const ranked = [...result.runs].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss);
       const store = mltrack.store();
-      ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}\n`);
+      ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}`);
+      ctx.out.line(`and committed them to the tracking branch 'mltrack' (${result.commit?.slice(0, 10)}).\n`);
       const rows: string[][] = [];
       for (const r of ranked) {
         const history = await store.getMetricHistory(r.runId, 'val_loss');
         rows.push([r.runId, cell(r.name), r.valAccuracy.toFixed(3), r.valLoss.toFixed(4), ctx.out.paint('cyan', sparkline(history.map((h) => h.value), 30))]);
       }
       ctx.out.table(['RUN ID', 'NAME', 'VAL ACC', 'VAL LOSS', 'VAL LOSS BY EPOCH'], rows);
-      ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n  mltrack runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2\n  mltrack runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"\n  mltrack runs show ${ranked[0]!.runId}`);
+      ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n  mltrack runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2\n  mltrack runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"\n  mltrack runs show ${ranked[0]!.runId}
+  mltrack log`);
     }));
 }

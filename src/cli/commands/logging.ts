@@ -10,6 +10,10 @@ import { runJson } from '../../format/restJson.js';
 import { DESCRIPTION_TAG } from '../../store/FileStore.js';
 import { currentUser, systemTags } from '../../api/systemTags.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
+import { existsSync, statSync } from 'node:fs';
+import { basename, relative, resolve } from 'node:path';
+import { readSourceInfo } from '../../git/sourceInfo.js';
+import { contentDigest } from '../../api/datasetDigest.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -31,6 +35,10 @@ function parseInteger(text: string, what: string): number | bigint {
   const value = parsePyInt(text);
   if (value === undefined) throw fail('INVALID_VALUE', `${what} '${text}' is not an integer`);
   return value;
+}
+
+function sourceRoot(cwd: string): string | null {
+  return readSourceInfo(cwd)?.root ?? null;
 }
 
 export function registerLogging(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -57,7 +65,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
           experimentId = await store.createExperiment(ref);
         }
       }
-      const tags = { ...systemTags({ sourceName: 'mltrack start-run', cwd: ctx.cwd }), ...parsePairs(opts.tag, 'a tag') };
+      const tags = { ...(await systemTags({ sourceName: 'mltrack start-run', cwd: ctx.cwd, mlruns: store.root })), ...parsePairs(opts.tag, 'a tag') };
       if (opts.description) tags[DESCRIPTION_TAG] = opts.description;
       if (opts.parent) tags['mlflow.parentRunId'] = opts.parent;
       const params = parsePairs(opts.param, 'a param');
@@ -123,6 +131,28 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .action(run(async (ctx, path: string, opts: { runId?: string; artifactPath?: string }) => {
       const written = await ctx.store().logArtifact(ctx.runId(opts.runId), path, opts.artifactPath ?? '');
       if (ctx.out.json) ctx.out.data({ artifacts: written });
+    }));
+
+  program
+    .command('log-input <path>')
+    .description('record a dataset file or directory as an input of the run, with a content digest (MLflow dataset inputs)')
+    .option(...RUN_ID_OPTION)
+    .option('--name <name>', '[string] dataset name (default: the file or directory name)')
+    .option('--context <context>', '[string] how the run used it, e.g. training or eval (the mlflow.data.context input tag)', 'training')
+    .addHelpText('after', '\nThe digest hashes the bytes (and, for a directory, the relative paths): the same data\nalways gets the same digest, so `dataset.digest = ...` finds every run trained on it.')
+    .action(run(async (ctx, path: string, opts: { runId?: string; name?: string; context: string }) => {
+      const abs = resolve(ctx.cwd, path);
+      if (!existsSync(abs)) throw fail('NOT_FOUND', `No such file or directory: '${path}'`);
+      const digest = contentDigest(abs);
+      const stat = statSync(abs);
+      const name = opts.name ?? basename(abs);
+      // Inside the repository the path is recorded relative to its root, so no home directory is shared.
+      const workdir = sourceRoot(ctx.cwd);
+      const uri = workdir && !relative(workdir, abs).startsWith('..') ? relative(workdir, abs) || '.' : abs;
+      const dataset = { name, digest, sourceType: 'local', source: JSON.stringify({ uri }), schema: null, profile: JSON.stringify(stat.isDirectory() ? { type: 'directory' } : { type: 'file', num_bytes: stat.size }) };
+      await ctx.store().logInputs(ctx.runId(opts.runId), [{ dataset, tags: { 'mlflow.data.context': opts.context } }]);
+      if (ctx.out.json) ctx.out.data({ name, digest, context: opts.context, source: uri });
+      else ctx.out.line(`${name} ${digest}`);
     }));
 
   program

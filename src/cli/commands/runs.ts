@@ -8,6 +8,11 @@ import { collect, type CliContext } from '../context.js';
 import { cell, formatDuration, formatTime } from '../output.js';
 import { sparkline } from '../sparkline.js';
 import { parseView } from './experiments.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SNAPSHOT_TAG } from '../../api/systemTags.js';
+import { findRepo } from '../../git/repo.js';
+import { exportCommit } from '../../git/sourceSnapshot.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -205,6 +210,21 @@ Examples:
       if (ctx.out.json) return ctx.out.data({ metrics: history.map(metricJson) });
       ctx.out.line(ctx.out.paint('cyan', sparkline(history.map((h) => h.value), 60)));
       ctx.out.table(['STEP', 'VALUE', 'TIMESTAMP'], history.map((h) => [String(h.step), pyFloatRepr(h.value), formatTime(h.timestamp)]));
+    }));
+
+  runs
+    .command('checkout-source <run-id> <dir>')
+    .description("write the exact code a run came from into DIR (its snapshot if the work tree was dirty, else its commit)")
+    .option('--rev <rev>', '[string] read the run at this revision of the tracking branch')
+    .action(run(async (ctx, runId: string, dir: string, opts: { rev?: string }) => {
+      const r = await (await ctx.view(opts.rev)).getRun(runId);
+      const commit = r.data.tags[SNAPSHOT_TAG] ?? r.data.tags['mlflow.source.git.commit'];
+      if (!commit) throw fail('NOT_FOUND', `Run ${runId} has no recorded source (no mlflow.source.git.commit tag)`);
+      const target = resolve(ctx.cwd, dir);
+      if (existsSync(target) && readdirSync(target).length > 0) throw fail('ALREADY_EXISTS', `${target} exists and is not empty`);
+      await exportCommit(findRepo(ctx.cwd), commit, target);
+      if (ctx.out.json) return ctx.out.data({ run_id: runId, commit, dir: target, snapshot: Boolean(r.data.tags[SNAPSHOT_TAG]) });
+      ctx.out.line(`wrote ${r.data.tags[SNAPSHOT_TAG] ? 'snapshot' : 'commit'} ${commit.slice(0, 10)} of run ${runId} to ${target}`);
     }));
 
   runs
