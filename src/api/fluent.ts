@@ -8,6 +8,7 @@ import { fail } from '../format/errors.js';
 import { DEFAULT_EXPERIMENT_ID } from '../format/layout.js';
 import { DESCRIPTION_TAG, FileStore } from '../store/FileStore.js';
 import { ActiveRun } from './ActiveRun.js';
+import { commitIfAutomatic } from './autoCommit.js';
 import { loadConfig, trackingUriToPath } from './config.js';
 import { currentUser, systemTags } from './systemTags.js';
 
@@ -107,7 +108,13 @@ export async function startRun(options: StartRunOptions = {}): Promise<ActiveRun
 /** End the active run (FINISHED unless told otherwise). */
 export async function endRun(status: RunStatus = 'FINISHED'): Promise<void> {
   const run = state.runs.pop();
-  if (run) await run.end(status);
+  if (run) await finish(run, status);
+}
+
+/** End a run, then commit it to the tracking branch when auto_commit is on. */
+async function finish(run: ActiveRun, status: RunStatus): Promise<void> {
+  await run.end(status);
+  if (!state.trackingPath) await commitIfAutomatic(loadConfig(), process.cwd());
 }
 
 /**
@@ -121,11 +128,11 @@ export async function withRun<T>(options: StartRunOptions, body: (run: ActiveRun
     result = await body(run);
   } catch (err) {
     removeRun(run);
-    await run.end('FAILED');
+    await finish(run, 'FAILED');
     throw err;
   }
   removeRun(run);
-  await run.end('FINISHED');
+  await finish(run, 'FINISHED');
   return result;
 }
 

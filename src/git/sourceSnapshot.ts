@@ -30,8 +30,9 @@ export async function snapshotWorkTree(repo: GitRepo, exclude: string[]): Promis
   try {
     const opts = { cwd: repo.workdir, env, maxBuffer: 64 * 1024 * 1024 };
     await run('git', ['read-tree', 'HEAD'], opts);
-    const pathspec = ['.', ...exclude.map((p) => `:(exclude)${p}`)];
-    await run('git', ['add', '-A', '--', ...pathspec], opts);
+    await run('git', ['add', '-A', '--', '.'], opts);
+    // Dropped afterwards rather than excluded by pathspec: git refuses to name an ignored path.
+    if (exclude.length) await run('git', ['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', ...exclude], opts);
     const tree = (await run('git', ['write-tree'], opts)).stdout.trim();
     const head = (await run('git', ['rev-parse', 'HEAD'], opts)).stdout.trim();
     const commit = (await run('git', ['commit-tree', tree, '-p', head, '-m', 'mltrack: source snapshot of a dirty work tree'], opts)).stdout.trim();

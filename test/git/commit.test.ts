@@ -140,3 +140,16 @@ describe('mltrack commit', () => {
     expect(git(dir, env, 'ls-tree', '-d', '--name-only', 'mltrack:mlruns/0').split('\n').length).toBe(230);
   });
 });
+
+describe('automatic commits and init', () => {
+  it('with auto_commit on, ending a run commits it; init keeps mlruns out of the user\'s commits', async () => {
+    const { dir, env } = userRepo();
+    expect(spawnCli(['init'], { cwd: dir, env }).code).toBe(0);
+    expect(git(dir, env, 'status', '--porcelain', '--', 'mlruns')).toBe('');
+    writeFileSync(join(dir, '.mltrack.yml'), 'mlruns: mlruns\nauto_commit: true\n');
+    const runId = spawnCli(['start-run', '-n', 'auto'], { cwd: dir, env }).stdout.trim();
+    const end = JSON.parse(spawnCli(['end-run', '--run-id', runId, '--json'], { cwd: dir, env }).stdout);
+    expect(end.commit).toBe(git(dir, env, 'rev-parse', 'mltrack'));
+    expect(git(dir, env, 'log', '-1', '--format=%B', 'mltrack')).toContain(`Mltrack-Run-Finished: ${runId}`);
+  });
+});

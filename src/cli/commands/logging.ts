@@ -14,6 +14,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { readSourceInfo } from '../../git/sourceInfo.js';
 import { contentDigest } from '../../api/datasetDigest.js';
+import { commitIfAutomatic } from '../../api/autoCommit.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -162,6 +163,8 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .option('--status <status>', '[FINISHED|FAILED|KILLED] how it ended (default: FINISHED)', 'FINISHED')
     .action(run(async (ctx, opts: { runId?: string; status: string }) => {
       const info = await ctx.store().setTerminated(ctx.runId(opts.runId), parseStatus(opts.status));
-      if (ctx.out.json) ctx.out.data({ run_id: info.runId, status: info.status, end_time: info.endTime });
+      const committed = await commitIfAutomatic(ctx.config(), ctx.cwd);
+      if (ctx.out.json) ctx.out.data({ run_id: info.runId, status: info.status, end_time: info.endTime, commit: committed?.commit ?? null });
+      else if (committed) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}`);
     }));
 }
