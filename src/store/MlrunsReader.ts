@@ -123,10 +123,18 @@ export class MlrunsReader {
 
   /** The run's meta, or null when the directory is not a run MLflow would list. */
   async readRunInfo(location: RunLocation, experimentId: string): Promise<RunInfo | null> {
-    const text = await this.text(joinPath(location.dir, META_FILE));
+    const metaPath = joinPath(location.dir, META_FILE);
+    const text = await this.text(metaPath);
     if (text === null) return null;
-    const { info } = parseRunMeta(text, this.tree.describe(joinPath(location.dir, META_FILE)));
+    const where = this.tree.describe(metaPath);
+    const { info } = parseRunMeta(text, where);
     if (info.experimentId !== experimentId) return null; // MLflow skips a run filed under another experiment
+    // MLflow 3.x refuses such a run (INVALID_STATE); 2.x would read params and metrics from the
+    // directory the meta names, i.e. another run's or none. Either way the run cannot be trusted.
+    const dirName = location.dir.slice(location.dir.lastIndexOf('/') + 1);
+    if (info.runId !== dirName) {
+      throw fail('INVALID_STATE', `${where}: run_id '${info.runId}' differs from its directory name '${dirName}'; a run's meta.yaml must name its own directory`, { path: where, field: 'run_id' });
+    }
     return info;
   }
 
