@@ -6,5 +6,5 @@ import type { Config } from './config.js';
 /** Commits when the config asks for it; returns the commit, or null when off or nothing changed. */
 export async function commitIfAutomatic(config: Config, cwd: string): Promise<CommitResult | null> {
   if (!config.autoCommit) return null;
-  return commitTracking({ repo: findRepo(cwd), mlruns: config.mlruns, branch: config.branch });
+  return commitTracking({ repo: findRepo(cwd), mlruns: config.mlruns, branch: config.branch, largeFileBytes: config.largeArtifactBytes });
 }

@@ -31,6 +31,7 @@ export const ErrorCodes = {
   NOT_A_REPO: 'INVALID_STATE',
   MERGE_CONFLICT: 'ABORTED',
   PUSH_REJECTED: 'ABORTED',
+  LARGE_ARTIFACT: 'INVALID_PARAMETER_VALUE',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { META_FILE, RESERVED_EXPERIMENT_SUBDIRS, RUN_SUBDIRS, TRASH_DIR, MODELS_DIR } from '../format/layout.js';
 import { writeAtomic } from '../store/fsWrite.js';
 import { isMetaFile, localiseMeta } from './artifactUris.js';
+import { lfsObjectPath, parseLfsPointer } from './lfs.js';
 import { classify, mergeMetricLines } from './mergeRules.js';
+import { isArtifactPath } from './snapshotTree.js';
 import type { ObjectReader } from './objectStore.js';
 import type { TreeEntry } from './objects.js';
 
@@ -18,6 +20,8 @@ export interface MaterializeResult {
   removed: number;
   /** Local changes made after the last commit that were kept instead of overwritten. */
   keptLocal: string[];
+  /** Large artifacts whose LFS content is not here (the pointer was written instead). */
+  missingLfs: string[];
 }
 
 function readLocal(path: string): Buffer | null {
@@ -31,11 +35,19 @@ function readLocal(path: string): Buffer | null {
 const same = (a: Buffer | null, b: Buffer | null) => (a === null || b === null ? a === b : a.equals(b));
 
 export async function materialize(objects: ObjectReader, mlruns: string, from: string | null, to: string | null): Promise<MaterializeResult> {
-  const result: MaterializeResult = { written: 0, removed: 0, keptLocal: [] };
+  const result: MaterializeResult = { written: 0, removed: 0, keptLocal: [], missingLfs: [] };
   // Bytes as they should be on disk: meta.yaml files get this tree's own root in their URIs.
+  // Large artifacts are LFS pointers in the tree: their content comes from the LFS object store.
   const blobBytes = async (oid: string, rel: string): Promise<Buffer> => {
     const bytes = Buffer.from(await objects.blob(oid));
-    return isMetaFile(rel) ? Buffer.from(localiseMeta(bytes.toString('utf8'), mlruns)) : bytes;
+    if (isMetaFile(rel)) return Buffer.from(localiseMeta(bytes.toString('utf8'), mlruns));
+    const pointer = isArtifactPath(rel) ? parseLfsPointer(bytes) : null;
+    if (pointer) {
+      const object = lfsObjectPath(objects.gitdir, pointer.oid);
+      if (existsSync(object)) return readFileSync(object);
+      if (!result.missingLfs.includes(rel)) result.missingLfs.push(rel);
+    }
+    return bytes;
   };
 
   const walk = async (rel: string, a: string | null, b: string | null): Promise<void> => {

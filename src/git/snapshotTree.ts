@@ -9,7 +9,13 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSy
 import { join } from 'node:path';
 import { TEMP_PREFIX } from '../format/layout.js';
 import { isMetaFile, normaliseMeta } from './artifactUris.js';
+import { largeArtifactError, storeLfsObject } from './lfs.js';
 import { formatTree, writeObject, type TreeEntry } from './objects.js';
+
+/** A file inside a run's (or a logged model's) `artifacts/` folder. */
+export function isArtifactPath(rel: string): boolean {
+  return rel.split('/').indexOf('artifacts') >= 2;
+}
 
 const CACHE_VERSION = 1;
 /** Files modified this recently may still change within the same timestamp tick: never cache them. */
@@ -37,8 +43,9 @@ export class SnapshotCache {
     }
   }
 
-  static forRepo(gitdir: string, mlrunsRoot: string): SnapshotCache {
-    return new SnapshotCache(join(gitdir, 'mltrack', 'snapshot-cache.json'), mlrunsRoot);
+  /** One cache per repository; it is valid for one mlruns root and one large-file threshold. */
+  static forRepo(gitdir: string, mlrunsRoot: string, largeFileBytes = Infinity): SnapshotCache {
+    return new SnapshotCache(join(gitdir, 'mltrack', 'snapshot-cache.json'), `${mlrunsRoot}\u0000${largeFileBytes}`);
   }
 
   get(dir: string, sig: string): string | null {
@@ -68,6 +75,12 @@ export interface SnapshotOptions {
   cache: SnapshotCache;
   /** Called for each file whose bytes had to be read (for progress). */
   onFile?: () => void;
+  /** Artifacts above this size go through Git LFS (default: never). */
+  largeFileBytes?: number;
+  /** Whether Git LFS is installed; without it a large artifact is refused. */
+  lfs?: boolean;
+  /** Called when a file was stored as an LFS pointer. */
+  onLfs?: (rel: string) => void;
 }
 
 interface Built {
@@ -93,7 +106,7 @@ function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built 
     throw err;
   }
   const hash = createHash('sha1');
-  const pending: { name: string; kind: 'file' | 'link'; mode: string }[] = [];
+  const pending: { name: string; kind: 'file' | 'link'; mode: string; size: number }[] = [];
   const subtrees: TreeEntry[] = [];
   let racy = false;
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -111,7 +124,7 @@ function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built 
       if (st.mtimeNs >= scanStart - RACY_NS || st.ctimeNs >= scanStart - RACY_NS) racy = true;
       const link = d.isSymbolicLink();
       const mode = link ? '120000' : st.mode & 0o111n ? '100755' : '100644';
-      pending.push({ name: d.name, kind: link ? 'link' : 'file', mode });
+      pending.push({ name: d.name, kind: link ? 'link' : 'file', mode, size: Number(st.size) });
       hash.update(`f\0${d.name}\0${mode}\0${st.mtimeNs}\0${st.ctimeNs}\0${st.size}\0${st.ino}\n`);
     }
   }
@@ -123,8 +136,15 @@ function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built 
   for (const file of pending) {
     const path = join(abs, file.name);
     const childRel = rel ? `${rel}/${file.name}` : file.name;
-    let content: Uint8Array = file.kind === 'link' ? Buffer.from(readlinkSync(path)) : readFileSync(path);
-    if (file.kind === 'file' && isMetaFile(childRel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
+    let content: Uint8Array;
+    if (file.kind === 'file' && file.size > (options.largeFileBytes ?? Infinity) && isArtifactPath(childRel)) {
+      if (!options.lfs) throw largeArtifactError(path, file.size, options.largeFileBytes!);
+      content = Buffer.from(storeLfsObject(options.gitdir, path));
+      options.onLfs?.(childRel);
+    } else {
+      content = file.kind === 'link' ? Buffer.from(readlinkSync(path)) : readFileSync(path);
+      if (file.kind === 'file' && isMetaFile(childRel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
+    }
     entries.push({ mode: file.mode, name: file.name, oid: writeObject(options.gitdir, 'blob', content) });
     options.onFile?.();
   }

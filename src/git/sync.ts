@@ -9,6 +9,7 @@ import { fail } from '../format/errors.js';
 import { commitMessage, summariseChanges } from './changeSummary.js';
 import { materialize, ensureEmptyDirs, type MaterializeResult } from './materialize.js';
 import { mergeTrees, type MergeConflict } from './mergeTrees.js';
+import { lfsAvailable, lfsFetch, lfsPush, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
 import { formatCommit, formatTree, writeObject } from './objects.js';
 import { committerIdentity, compareAndSwapRef, git, resolveRef, type GitRepo } from './repo.js';
@@ -20,6 +21,8 @@ export interface SyncOptions {
   mlruns: string;
   branch: string;
   remote: string;
+  /** Artifacts above this size go through Git LFS. */
+  largeFileBytes?: number;
 }
 
 export type IntegrationKind = 'up-to-date' | 'fast-forward' | 'merge' | 'no-remote-branch';
@@ -55,6 +58,10 @@ async function isAncestor(repo: GitRepo, a: string, b: string): Promise<boolean>
 export async function fetchTracking(options: SyncOptions): Promise<boolean> {
   try {
     await client(options.repo).fetch(options.remote, `+${branchRef(options.branch)}:${remoteRef(options.remote, options.branch)}`);
+    if (lfsAvailable()) {
+      const attributes = await git(options.repo, ['cat-file', '-p', `${remoteRef(options.remote, options.branch)}:.gitattributes`]).catch(() => '');
+      if (attributes.includes('filter=lfs')) await lfsFetch(options.repo, options.remote, remoteRef(options.remote, options.branch));
+    }
     return true;
   } catch (err) {
     const message = (err as Error).message;
@@ -102,7 +109,7 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
 }
 
 export async function pull(options: SyncOptions): Promise<PullResult> {
-  await commitTracking({ repo: options.repo, mlruns: options.mlruns, branch: options.branch });
+  await commitTracking({ repo: options.repo, mlruns: options.mlruns, branch: options.branch, largeFileBytes: options.largeFileBytes });
   if (!(await fetchTracking(options))) {
     ensureEmptyDirs(options.mlruns);
     return { kind: 'no-remote-branch', before: null, after: await resolveRef(options.repo, branchRef(options.branch)), conflicts: [], materialized: null };
@@ -123,13 +130,15 @@ function rejected(message: string): boolean {
 /** Push the tracking branch; when the remote moved, pull (merge) and push again. */
 export async function push(options: SyncOptions & { maxAttempts?: number }): Promise<PushResult> {
   const { repo } = options;
-  await commitTracking({ repo, mlruns: options.mlruns, branch: options.branch });
+  await commitTracking({ repo, mlruns: options.mlruns, branch: options.branch, largeFileBytes: options.largeFileBytes });
   const pulled: PullResult[] = [];
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const commit = await resolveRef(repo, branchRef(options.branch));
     if (!commit) throw fail('NOT_FOUND', `Nothing to push: ${options.branch} has no commits yet (log a run, then mltrack commit)`);
     try {
+      // LFS objects first, so the remote never holds a pointer without its content.
+      if (usesLfs(repo.gitdir) && lfsAvailable()) await lfsPush(repo, options.remote, branchRef(options.branch));
       await client(repo).push(options.remote, `${branchRef(options.branch)}:${branchRef(options.branch)}`);
       await git(repo, ['update-ref', remoteRef(options.remote, options.branch), commit]);
       return { commit, attempts: attempt, pulled };

@@ -5,6 +5,7 @@
  */
 import { fail } from '../format/errors.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
+import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
@@ -23,6 +24,8 @@ export interface CommitOptions {
   extraParents?: string[];
   /** Called per file whose bytes were hashed. */
   onFile?: () => void;
+  /** Artifacts above this size go through Git LFS (refused when it is not installed). */
+  largeFileBytes?: number;
   /** For tests: called after the commit object is written, before the ref moves. */
   beforeRefUpdate?: () => Promise<void> | void;
 }
@@ -45,8 +48,17 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   const { repo } = options;
   const ref = branchRef(options.branch);
   const objects = new ObjectReader(repo.gitdir);
-  const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns);
-  const mlrunsTree = snapshotDirectory({ gitdir: repo.gitdir, root: options.mlruns, cache, onFile: options.onFile });
+  const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
+  let lfsFiles = 0;
+  const mlrunsTree = snapshotDirectory({
+    gitdir: repo.gitdir,
+    root: options.mlruns,
+    cache,
+    onFile: options.onFile,
+    largeFileBytes: options.largeFileBytes,
+    lfs: options.largeFileBytes === undefined ? false : lfsAvailable(),
+    onLfs: () => lfsFiles++,
+  });
   cache.save();
   for (let attempt = 0; attempt < 20; attempt++) {
     const parent = await resolveRef(repo, ref);
@@ -56,7 +68,11 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     const snapshots = await pendingSnapshots(repo, parent);
     const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
     if (oldMlruns === mlrunsTree && !extraParents.length) return null;
-    const rootTree = writeObject(repo.gitdir, 'tree', formatTree(replaceEntry(parentEntries, MLRUNS_PATH, mlrunsTree)));
+    let rootEntries = replaceEntry(parentEntries, MLRUNS_PATH, mlrunsTree);
+    if ((lfsFiles > 0 || usesLfs(repo.gitdir)) && !rootEntries.some((e) => e.name === '.gitattributes')) {
+      rootEntries = [...rootEntries, { mode: '100644', name: '.gitattributes', oid: writeObject(repo.gitdir, 'blob', Buffer.from(LFS_ATTRIBUTES)) }];
+    }
+    const rootTree = writeObject(repo.gitdir, 'tree', formatTree(rootEntries));
     const summary = await summariseChanges(objects, oldMlruns, mlrunsTree);
     const message = commitMessage(summary, options.message);
     const who = committerIdentity(repo.workdir ?? repo.gitdir);

@@ -10,8 +10,9 @@ import { runJson } from '../../format/restJson.js';
 import { DESCRIPTION_TAG } from '../../store/FileStore.js';
 import { currentUser, systemTags } from '../../api/systemTags.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
-import { existsSync, statSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { largeArtifactError, lfsAvailable } from '../../git/lfs.js';
 import { readSourceInfo } from '../../git/sourceInfo.js';
 import { contentDigest } from '../../api/datasetDigest.js';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
@@ -36,6 +37,19 @@ function parseInteger(text: string, what: string): number | bigint {
   const value = parsePyInt(text);
   if (value === undefined) throw fail('INVALID_VALUE', `${what} '${text}' is not an integer`);
   return value;
+}
+
+/** The biggest file at `path` (itself, or anywhere below it). */
+function largestFile(path: string): { path: string; size: number } | null {
+  if (!existsSync(path)) return null;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return { path, size: stat.size };
+  let best: { path: string; size: number } | null = null;
+  for (const name of readdirSync(path)) {
+    const found = largestFile(join(path, name));
+    if (found && (!best || found.size > best.size)) best = found;
+  }
+  return best;
 }
 
 function sourceRoot(cwd: string): string | null {
@@ -130,6 +144,10 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .option(...RUN_ID_OPTION)
     .option('-a, --artifact-path <dir>', '[string] folder inside the artifacts (default: the top)')
     .action(run(async (ctx, path: string, opts: { runId?: string; artifactPath?: string }) => {
+      // Refuse before copying anything: a large artifact could not be committed without Git LFS.
+      const threshold = ctx.config().largeArtifactBytes;
+      const largest = largestFile(resolve(ctx.cwd, path));
+      if (largest && largest.size > threshold && !lfsAvailable()) throw largeArtifactError(largest.path, largest.size, threshold);
       const written = await ctx.store().logArtifact(ctx.runId(opts.runId), path, opts.artifactPath ?? '');
       if (ctx.out.json) ctx.out.data({ artifacts: written });
     }));

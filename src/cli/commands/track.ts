@@ -31,6 +31,7 @@ function pullJson(r: PullResult) {
     files_written: r.materialized?.written ?? 0,
     files_removed: r.materialized?.removed ?? 0,
     kept_local: r.materialized?.keptLocal ?? [],
+    missing_lfs: r.materialized?.missingLfs ?? [],
   };
 }
 
@@ -38,6 +39,7 @@ function reportPull(ctx: CliContext, result: PullResult): void {
   ctx.out.line(describePull(result) + (result.materialized ? ` (${result.materialized.written} files written, ${result.materialized.removed} removed)` : ''));
   for (const c of result.conflicts) ctx.out.warn(`conflict in ${c.path}: ${c.reason} (theirs: git cat-file -p ${c.theirs})`);
   for (const path of result.materialized?.keptLocal ?? []) ctx.out.warn(`kept your local change to ${path}; commit it with mltrack commit`);
+  for (const path of result.materialized?.missingLfs ?? []) ctx.out.warn(`${path} is stored with Git LFS and its content is not here; install git-lfs and pull again`);
 }
 
 export function registerTrack(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -51,7 +53,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
       const repo = findRepo(ctx.cwd);
       let hashed = 0;
       const progress = ctx.out.progress('hashing', 0);
-      const result = await commitTracking({ repo, mlruns: config.mlruns, branch: config.branch, message: opts.message, onFile: () => progress.tick(++hashed) });
+      const result = await commitTracking({ repo, mlruns: config.mlruns, branch: config.branch, message: opts.message, largeFileBytes: config.largeArtifactBytes, onFile: () => progress.tick(++hashed) });
       progress.done();
       if (ctx.out.json) {
         ctx.out.data(result ? { commit: result.commit, parent: result.parent, branch: config.branch, message: result.message, files_hashed: hashed } : { commit: null, branch: config.branch, message: 'nothing to commit' });
@@ -88,7 +90,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md).')
     .action(run(async (ctx, opts: { remote?: string }) => {
       const config = ctx.config();
-      const result = await pull({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote: opts.remote ?? config.remote });
+      const result = await pull({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote: opts.remote ?? config.remote, largeFileBytes: config.largeArtifactBytes });
       if (ctx.out.json) return ctx.out.data(pullJson(result));
       reportPull(ctx, result);
     }));
@@ -100,7 +102,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .action(run(async (ctx, opts: { remote?: string }) => {
       const config = ctx.config();
       const remote = opts.remote ?? config.remote;
-      const result = await push({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote });
+      const result = await push({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote, largeFileBytes: config.largeArtifactBytes });
       if (ctx.out.json) return ctx.out.data({ commit: result.commit, remote, branch: config.branch, attempts: result.attempts, merged: result.pulled.map(pullJson) });
       for (const pulled of result.pulled) reportPull(ctx, pulled);
       ctx.out.line(`pushed ${config.branch} ${result.commit.slice(0, 10)} to ${remote}`);
