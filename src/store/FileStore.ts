@@ -104,6 +104,7 @@ export class FileStore {
     validateExperimentName(name);
     const tags = options.tags ?? {};
     for (const key of Object.keys(tags)) validateKey('experiment tag', key);
+    checkKeyClashes(null, Object.keys(tags));
     const existing = (await this.reader.listExperiments('ALL')).find((e) => e.experiment.name === name);
     if (existing) {
       const state = existing.experiment.lifecycleStage === 'deleted' ? ' in deleted state' : '';
@@ -226,7 +227,13 @@ export class FileStore {
       this.runCache.set(runId, location);
     }
     const info = await this.reader.readRunInfo(location, location.experimentId);
-    if (!info) throw fail('NOT_FOUND', `Run '${runId}' not found`, { runId });
+    if (!info) {
+      // The meta exists (findRun saw it) but names another experiment: MLflow's get_run says INVALID_STATE.
+      if (existsSync(join(this.abs(location.dir), META_FILE))) {
+        throw fail('INVALID_STATE', `Run '${runId}' metadata is in invalid state: its meta.yaml names an experiment other than ${location.experimentId}`, { runId });
+      }
+      throw fail('NOT_FOUND', `Run '${runId}' not found`, { runId });
+    }
     if (info.runId !== runId) throw fail('INVALID_STATE', `Run '${runId}': its meta.yaml names run '${info.runId}'`, { runId });
     return { ...location, info };
   }
@@ -269,6 +276,7 @@ export class FileStore {
     if (input.runName && tagName !== undefined && tagName !== input.runName) {
       throw fail('INVALID_ARGUMENT', `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`);
     }
+    checkKeyClashes(null, Object.keys(tags));
     const runName = input.runName || tagName || randomRunName();
     tags[RUN_NAME_TAG] = runName;
     const runId = newRunId();
@@ -327,6 +335,7 @@ export class FileStore {
 
   async restoreRun(runId: string): Promise<void> {
     const run = await this.locateRun(runId);
+    if (run.info.lifecycleStage !== 'deleted') throw fail('INVALID_STATE', `Cannot restore run ${runId}: it is not deleted`, { runId });
     const { deletedTime: _dropped, ...rest } = run.info;
     this.writeRunMeta(run.dir, { ...rest, lifecycleStage: 'active' });
   }
@@ -381,6 +390,10 @@ export class FileStore {
     }
     const run = await this.activeRun(runId);
     const runDir = this.abs(run.dir);
+    // A key clash (`a` and `a/b`) found while writing would leave the batch half written: check first.
+    checkKeyClashes(join(runDir, PARAMS_DIR), seenParams.keys());
+    checkKeyClashes(join(runDir, METRICS_DIR), metrics.map((m) => m.key));
+    checkKeyClashes(join(runDir, TAGS_DIR), tags.map((t) => t.key));
     for (const [key, value] of seenParams) {
       const existing = readIfExists(join(runDir, PARAMS_DIR, key));
       if (existing !== null && existing !== value) throw paramChanged(key, existing, value, runId);
@@ -557,13 +570,40 @@ function paramChanged(key: string, oldValue: string, newValue: string, runId: st
   );
 }
 
+function keyClash(key: string) {
+  return fail('INVALID_KEY', `Key '${key}' clashes with an existing key: a name cannot be both a key and a folder of keys ('a' and 'a/b')`, { key });
+}
+
 /** `a` and `a/b` cannot both be keys: one would be a file and the other a directory. */
 function keyPathError(err: unknown, key: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
-    return fail('INVALID_KEY', `Key '${key}' clashes with an existing key: a name cannot be both a key and a folder of keys ('a' and 'a/b')`, { key });
-  }
+  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') return keyClash(key);
   return err as Error;
+}
+
+/**
+ * Refuse keys that cannot coexist, before anything is written: a key that is a folder of keys in
+ * `folder` (or in the same batch), or that has a prefix which is a key file there (or in the batch).
+ * `folder` null checks the batch only (a folder that does not exist yet).
+ */
+function checkKeyClashes(folder: string | null, keys: Iterable<string>): void {
+  const wanted = new Set(keys);
+  for (const key of wanted) {
+    const parts = key.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (wanted.has(prefix) || (folder !== null && isFile(join(folder, prefix)))) throw keyClash(key);
+    }
+    if (folder !== null && isDirectory(join(folder, key))) throw keyClash(key);
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function checkBatchLimits(metrics: number, params: number, tags: number): void {

@@ -5,6 +5,7 @@
 import { closeSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { fail } from '../format/errors.js';
 import { TEMP_PREFIX } from '../format/layout.js';
 
 function tempPath(tempDir: string): string {
@@ -57,7 +58,10 @@ export function appendOnce(target: string, data: string): void {
   mkdirSync(dirname(target), { recursive: true });
   const fd = openSync(target, 'a');
   try {
-    writeSync(fd, Buffer.from(data, 'utf8'));
+    const bytes = Buffer.from(data, 'utf8');
+    const written = writeSync(fd, bytes);
+    // A second write() could interleave with another writer's lines: report a short write instead.
+    if (written !== bytes.length) throw fail('IO_ERROR', `Short write to ${target}: ${written} of ${bytes.length} bytes`, { path: target });
   } finally {
     closeSync(fd);
   }
