@@ -12,6 +12,7 @@ import { registerExperiments } from './commands/experiments.js';
 import { registerGc } from './commands/gc.js';
 import { registerInit } from './commands/init.js';
 import { registerLogging } from './commands/logging.js';
+import { registerModels } from './commands/models.js';
 import { registerRuns } from './commands/runs.js';
 import { registerTrack } from './commands/track.js';
 
@@ -70,6 +71,7 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerLogging(program, run);
   registerGc(program, run);
   registerTrack(program, run);
+  registerModels(program, run);
   registerDemo(program, run);
 
   try {

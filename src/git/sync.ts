@@ -11,6 +11,7 @@ import { materialize, ensureEmptyDirs, type MaterializeResult } from './material
 import { mergeTrees, type MergeConflict } from './mergeTrees.js';
 import { lfsAvailable, lfsFetch, lfsPush, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
+import { listRegistryTagNames, syncRegistryTags } from './registryTags.js';
 import { formatCommit, formatTree, writeObject } from './objects.js';
 import { committerIdentity, compareAndSwapRef, git, resolveRef, type GitRepo } from './repo.js';
 import { commitTracking } from './trackingCommit.js';
@@ -58,6 +59,8 @@ async function isAncestor(repo: GitRepo, a: string, b: string): Promise<boolean>
 export async function fetchTracking(options: SyncOptions): Promise<boolean> {
   try {
     await client(options.repo).fetch(options.remote, `+${branchRef(options.branch)}:${remoteRef(options.remote, options.branch)}`);
+    // Registry event tags are immutable: fetch new ones, never overwrite ours.
+    await client(options.repo).fetch(options.remote, 'refs/tags/mltrack/*:refs/tags/mltrack/*').catch(() => undefined);
     if (lfsAvailable()) {
       const attributes = await git(options.repo, ['cat-file', '-p', `${remoteRef(options.remote, options.branch)}:.gitattributes`]).catch(() => '');
       if (attributes.includes('filter=lfs')) await lfsFetch(options.repo, options.remote, remoteRef(options.remote, options.branch));
@@ -103,6 +106,8 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
     }
     if (!(await compareAndSwapRef(repo, local, next, ours, `mltrack pull: ${kind}`))) continue;
     const materialized = await materialize(objects, options.mlruns, await mlrunsTreeOf(objects, ours), await mlrunsTreeOf(objects, next));
+    // Registry changes that arrived without tags (a pull request merged on the server) get them now.
+    await syncRegistryTags(repo, objects, local);
     return { kind, before: ours, after: next, conflicts, materialized };
   }
   throw fail('INVALID_STATE', `Could not update ${local}: it kept changing during the pull`);
@@ -123,6 +128,19 @@ export interface PushResult {
   pulled: PullResult[];
 }
 
+/**
+ * Push registry tags. The same event has the same tag name in every clone, so a tag the remote
+ * already has (perhaps pointing at a teammate's commit of the same change) is fine.
+ */
+async function pushRegistryTags(options: SyncOptions): Promise<void> {
+  if ((await listRegistryTagNames(options.repo)).length === 0) return;
+  try {
+    await client(options.repo).push(options.remote, 'refs/tags/mltrack/*:refs/tags/mltrack/*');
+  } catch (err) {
+    if (!/already exists|\[rejected\]/.test((err as Error).message)) throw fail('PUSH_REJECTED', `pushing registry tags to ${options.remote} failed: ${(err as Error).message.trim().split('\n').pop()}`);
+  }
+}
+
 function rejected(message: string): boolean {
   return /\[rejected\]|non-fast-forward|fetch first|failed to push some refs/i.test(message);
 }
@@ -141,6 +159,7 @@ export async function push(options: SyncOptions & { maxAttempts?: number }): Pro
       if (usesLfs(repo.gitdir) && lfsAvailable()) await lfsPush(repo, options.remote, branchRef(options.branch));
       await client(repo).push(options.remote, `${branchRef(options.branch)}:${branchRef(options.branch)}`);
       await git(repo, ['update-ref', remoteRef(options.remote, options.branch), commit]);
+      await pushRegistryTags(options);
       return { commit, attempts: attempt, pulled };
     } catch (err) {
       const message = (err as Error).message;

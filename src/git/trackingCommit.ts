@@ -7,6 +7,7 @@ import { fail } from '../format/errors.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
+import { createRegistryTags, registryEventsBetween } from './registryTags.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
 import { SnapshotCache, snapshotDirectory } from './snapshotTree.js';
@@ -35,6 +36,8 @@ export interface CommitResult {
   parent: string | null;
   summary: ChangeSummary;
   message: string;
+  /** Registry event tags created for this commit. */
+  tags: string[];
 }
 
 /** Root tree of a tracking commit: the parent's root with its `mlruns` entry replaced. */
@@ -81,7 +84,8 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     await options.beforeRefUpdate?.();
     if (await compareAndSwapRef(repo, ref, commit, parent, `mltrack commit: ${message.split('\n')[0]}`)) {
       clearPendingSnapshots(repo, snapshots);
-      return { commit, parent, summary, message };
+      const tags = summary.models.length ? await createRegistryTags(repo, commit, await registryEventsBetween(objects, oldMlruns, mlrunsTree)) : [];
+      return { commit, parent, summary, message, tags };
     }
   }
   throw fail('INVALID_STATE', `Could not move ${ref}: it kept changing under us (another mltrack commit running in a loop?)`);

@@ -1,0 +1,300 @@
+/** `mltrack models ...`: MLflow's model registry in the mlruns tree, with stage history from git tags. */
+import type { Command } from 'commander';
+import { commitIfAutomatic } from '../../api/autoCommit.js';
+import { currentUser } from '../../api/systemTags.js';
+import { fail } from '../../format/errors.js';
+import { assertTaggableModelName, tagToStage } from '../../format/registryTags.js';
+import { findRepo } from '../../git/repo.js';
+import { readRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
+import { ObjectReader } from '../../git/objectStore.js';
+import { branchRef } from '../../git/trackingLayout.js';
+import { RegistryStore } from '../../store/RegistryStore.js';
+import type { ModelVersion, RegisteredModel } from '../../store/RegistryReader.js';
+import { collect, parsePairs, type CliContext } from '../context.js';
+import { cell, formatTime } from '../output.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+function registry(ctx: CliContext): RegistryStore {
+  return new RegistryStore(ctx.config().mlruns);
+}
+
+function parseVersion(text: string): number {
+  const n = Number(text.replace(/^v/i, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw fail('INVALID_ARGUMENT', `Version must be a positive integer, got '${text}'`);
+  return n;
+}
+
+export function versionJson(mv: ModelVersion) {
+  return {
+    name: mv.name,
+    version: String(mv.version),
+    creation_timestamp: mv.creationTimestamp,
+    last_updated_timestamp: mv.lastUpdatedTimestamp,
+    user_id: mv.userId,
+    current_stage: mv.currentStage,
+    description: mv.description,
+    source: mv.source,
+    run_id: mv.runId,
+    run_link: mv.runLink,
+    status: mv.status,
+    status_message: mv.statusMessage,
+    tags: Object.keys(mv.tags).sort().map((key) => ({ key, value: mv.tags[key]! })),
+    aliases: mv.aliases,
+  };
+}
+
+export function modelJson(m: RegisteredModel) {
+  return {
+    name: m.name,
+    creation_timestamp: m.creationTimestamp,
+    last_updated_timestamp: m.lastUpdatedTimestamp,
+    description: m.description,
+    latest_versions: m.latestVersions.map(versionJson),
+    tags: Object.keys(m.tags).sort().map((key) => ({ key, value: m.tags[key]! })),
+    aliases: Object.keys(m.aliases).sort().map((alias) => ({ alias, version: m.aliases[alias]! })),
+  };
+}
+
+function stageColour(ctx: CliContext, stage: string | null): string {
+  const colour = stage === 'Production' ? 'green' : stage === 'Staging' ? 'yellow' : stage === 'Archived' ? 'gray' : 'cyan';
+  return ctx.out.paint(colour, stage ?? '-');
+}
+
+/** A source given as `runs:/<id>/<path>`, `<run-id>/<path>`, a bare run id (path `model`), or a path. */
+export function normaliseSource(source: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(source)) return source;
+  const match = /^([0-9a-f]{32})(?:\/(.+))?$/.exec(source);
+  if (match) return `runs:/${match[1]}/${match[2] ?? 'model'}`;
+  return source;
+}
+
+async function afterWrite(ctx: CliContext): Promise<void> {
+  const committed = await commitIfAutomatic(ctx.config(), ctx.cwd);
+  if (committed && !ctx.out.json) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}${committed.tags.length ? ` (tags: ${committed.tags.join(', ')})` : ''}`);
+}
+
+export function registerModels(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
+  const models = program
+    .command('models')
+    .description('the model registry: register versions, move them through stages, alias, describe, tag')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mltrack models register runs:/<run-id>/model churn --description "gbm, 200 trees"
+  mltrack models transition churn 3 Staging --reason "beats v2 on holdout"
+  mltrack models transition churn 3 Production --archive-existing
+  mltrack models alias churn champion 3
+  mltrack models history churn`,
+    );
+
+  models
+    .command('create <name>')
+    .description('create a registered model')
+    .option('--description <text>', '[string] description')
+    .option('--tag <key=value>', '[string] tag, repeatable', collect)
+    .action(run(async (ctx, name: string, opts: { description?: string; tag?: string[] }) => {
+      assertTaggableModelName(name);
+      const model = await registry(ctx).createRegisteredModel(name, { description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag') });
+      await afterWrite(ctx);
+      if (ctx.out.json) ctx.out.data(modelJson(model));
+      else ctx.out.line(`created registered model '${name}'`);
+    }));
+
+  models
+    .command('register <source> <name>')
+    .description('register a new version of NAME from a run (runs:/<run-id>/<path>, or <run-id>[/<path>]) or a path; creates NAME if needed')
+    .option('--description <text>', '[string] version description')
+    .option('--tag <key=value>', '[string] version tag, repeatable', collect)
+    .action(run(async (ctx, source: string, name: string, opts: { description?: string; tag?: string[] }) => {
+      assertTaggableModelName(name);
+      const store = registry(ctx);
+      const normalised = normaliseSource(source);
+      const runId = /^runs:\/([^/]+)/.exec(normalised)?.[1];
+      if (runId) await ctx.store().getRun(runId); // the run must exist
+      await store.getRegisteredModel(name).catch(async (err) => {
+        if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
+        await store.createRegisteredModel(name);
+      });
+      const mv = await store.createModelVersion(name, { source: normalised, description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag'), userId: currentUser() });
+      await afterWrite(ctx);
+      if (ctx.out.json) ctx.out.data(versionJson(mv));
+      else ctx.out.line(`registered ${name} version ${mv.version} from ${normalised}`);
+    }));
+
+  models
+    .command('list')
+    .alias('search')
+    .description('list registered models with their latest version per stage')
+    .option('--filter <filter>', "[string] e.g. \"name LIKE 'churn%'\" or \"tags.team = 'growth'\"")
+    .option('--order-by <clause>', '[string] e.g. "last_updated_timestamp DESC", repeatable', collect)
+    .option('--max-results <n>', '[number] page size (default: 100)', Number)
+    .option('--page-token <token>', '[string] continue from a previous page')
+    .action(run(async (ctx, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
+      const page = await registry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
+      if (ctx.out.json) return ctx.out.data({ registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken });
+      ctx.out.table(
+        ['NAME', 'LATEST VERSIONS', 'ALIASES', 'UPDATED'],
+        page.items.map((m) => [cell(m.name), m.latestVersions.map((v) => `v${v.version} ${v.currentStage}`).join(', '), Object.entries(m.aliases).map(([a, v]) => `${a}→${v}`).join(' '), formatTime(m.lastUpdatedTimestamp)]),
+      );
+    }));
+
+  models
+    .command('show <name>')
+    .alias('describe')
+    .description('a registered model with every version, stage, alias and tag')
+    .action(run(async (ctx, name: string) => {
+      const store = registry(ctx);
+      const model = await store.getRegisteredModel(name);
+      const versions = (await store.reader.listModelVersions(name)).sort((a, b) => b.version - a.version);
+      if (ctx.out.json) return ctx.out.data({ registered_model: modelJson(model), model_versions: versions.map(versionJson) });
+      ctx.out.line(ctx.out.paint('bold', model.name));
+      if (model.description) ctx.out.line(model.description);
+      const tags = Object.entries(model.tags);
+      if (tags.length) ctx.out.line(tags.map(([k, v]) => `${k}=${v}`).join('  '));
+      ctx.out.line('');
+      ctx.out.table(
+        ['VERSION', 'STAGE', 'ALIASES', 'RUN', 'CREATED', 'DESCRIPTION'],
+        versions.map((v) => [`v${v.version}`, stageColour(ctx, v.currentStage), v.aliases.join(' '), v.runId ?? '', formatTime(v.creationTimestamp), cell(v.description ?? '', 40)]),
+      );
+    }));
+
+  models
+    .command('versions [name]')
+    .description('search model versions (all models, or one)')
+    .option('--filter <filter>', "[string] e.g. \"run_id = '...'\" or \"tags.validated = 'true'\"")
+    .option('--order-by <clause>', '[string] repeatable', collect)
+    .option('--max-results <n>', '[number] page size', Number)
+    .action(run(async (ctx, name: string | undefined, opts: { filter?: string; orderBy?: string[]; maxResults?: number }) => {
+      const filter = [name ? `name = '${name.replace(/'/g, "''")}'` : '', opts.filter ?? ''].filter(Boolean).join(' AND ') || undefined;
+      const page = await registry(ctx).searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults });
+      if (ctx.out.json) return ctx.out.data({ model_versions: page.items.map(versionJson), next_page_token: page.nextPageToken });
+      ctx.out.table(['MODEL', 'VERSION', 'STAGE', 'ALIASES', 'RUN', 'UPDATED'], page.items.map((v) => [cell(v.name), `v${v.version}`, stageColour(ctx, v.currentStage), v.aliases.join(' '), v.runId ?? '', formatTime(v.lastUpdatedTimestamp)]));
+    }));
+
+  models
+    .command('transition <name> <version> <stage>')
+    .description('move a version to None, Staging, Production or Archived')
+    .option('--archive-existing', 'archive the versions now in that stage (Staging or Production only)')
+    .option('--reason <text>', '[string] why; kept as the version tag mltrack.reason and in the stage tag')
+    .action(run(async (ctx, name: string, versionText: string, stage: string, opts: { archiveExisting?: boolean; reason?: string }) => {
+      const store = registry(ctx);
+      const version = parseVersion(versionText);
+      if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
+      const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting));
+      await afterWrite(ctx);
+      if (ctx.out.json) return ctx.out.data({ model_versions: changed.map(versionJson) });
+      ctx.out.line(`${name} v${version} → ${stageColour(ctx, changed[0]!.currentStage)}`);
+      for (const other of changed.slice(1)) ctx.out.line(`${name} v${other.version} → ${stageColour(ctx, 'Archived')}`);
+    }));
+
+  models
+    .command('alias <name> <alias> <version>')
+    .description('point an alias (e.g. champion) at a version')
+    .action(run(async (ctx, name: string, alias: string, version: string) => {
+      await registry(ctx).setAlias(name, alias, parseVersion(version));
+      await afterWrite(ctx);
+      if (ctx.out.json) ctx.out.data({ name, alias, version: String(parseVersion(version)) });
+    }));
+
+  models
+    .command('unalias <name> <alias>')
+    .description('remove an alias')
+    .action(run(async (ctx, name: string, alias: string) => {
+      await registry(ctx).deleteAlias(name, alias);
+      await afterWrite(ctx);
+    }));
+
+  models
+    .command('update <name> [version]')
+    .description('set the description of a model, or of one of its versions')
+    .requiredOption('--description <text>', '[string] the new description')
+    .action(run(async (ctx, name: string, version: string | undefined, opts: { description: string }) => {
+      const store = registry(ctx);
+      const result = version ? versionJson(await store.updateModelVersion(name, parseVersion(version), opts.description)) : modelJson(await store.updateRegisteredModel(name, opts.description));
+      await afterWrite(ctx);
+      if (ctx.out.json) ctx.out.data(result);
+    }));
+
+  models
+    .command('set-tag <name> <key> <value>')
+    .description('tag a model, or a version with --version')
+    .option('--version <n>', '[number] tag this version instead of the model')
+    .action(run(async (ctx, name: string, key: string, value: string, opts: { version?: string }) => {
+      const store = registry(ctx);
+      if (opts.version) await store.setModelVersionTag(name, parseVersion(opts.version), key, value);
+      else await store.setRegisteredModelTag(name, key, value);
+      await afterWrite(ctx);
+    }));
+
+  models
+    .command('delete-tag <name> <key>')
+    .description('remove a tag from a model, or from a version with --version')
+    .option('--version <n>', '[number] the version')
+    .action(run(async (ctx, name: string, key: string, opts: { version?: string }) => {
+      const store = registry(ctx);
+      if (opts.version) await store.deleteModelVersionTag(name, parseVersion(opts.version), key);
+      else await store.deleteRegisteredModelTag(name, key);
+      await afterWrite(ctx);
+    }));
+
+  models
+    .command('rename <name> <new-name>')
+    .description('rename a registered model (its versions, tags and aliases move with it)')
+    .action(run(async (ctx, name: string, newName: string) => {
+      assertTaggableModelName(newName);
+      await registry(ctx).renameRegisteredModel(name, newName);
+      await afterWrite(ctx);
+    }));
+
+  models
+    .command('delete <name> [version]')
+    .description('delete a registered model, or soft-delete one version (its number is never reused)')
+    .action(run(async (ctx, name: string, version: string | undefined) => {
+      const store = registry(ctx);
+      if (version) await store.deleteModelVersion(name, parseVersion(version));
+      else await store.deleteRegisteredModel(name);
+      await afterWrite(ctx);
+    }));
+
+  models
+    .command('history <name>')
+    .description('who registered, promoted and archived which version, when and why (from the registry tags)')
+    .action(run(async (ctx, name: string) => {
+      const records = (await readRegistryTags(findRepo(ctx.cwd))).filter((r) => r.event.model === name);
+      if (ctx.out.json) {
+        return ctx.out.data({
+          events: records.map((r) => ({
+            tag: r.tag,
+            event: r.event.kind,
+            version: r.event.version,
+            stage: r.event.stage ? tagToStage(r.event.stage) : null,
+            timestamp: r.event.timestamp ?? null,
+            tagger: r.tagger,
+            tagged_at: r.time,
+            commit: r.commit,
+            reason: /^reason: (.*)$/m.exec(r.message)?.[1] ? JSON.parse(/^reason: (.*)$/m.exec(r.message)![1]!) : null,
+          })),
+        });
+      }
+      if (records.length === 0) return ctx.out.line(`no registry history for '${name}' yet (registry changes get tags when they are committed: mltrack commit)`);
+      for (const r of records) {
+        const what = r.event.kind === 'registered' ? `registered v${r.event.version}` : `v${r.event.version} → ${stageColour(ctx, tagToStage(r.event.stage!))}`;
+        const when = formatTime(r.event.timestamp ?? r.time);
+        const reason = /^reason: (.*)$/m.exec(r.message)?.[1];
+        ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', r.tagger)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
+      }
+    }));
+
+  const tags = program.command('tags').description('registry event tags on the tracking branch');
+  tags
+    .command('sync')
+    .description('create the tags for registry changes on the tracking branch that have none (e.g. after a merged pull request)')
+    .action(run(async (ctx) => {
+      const repo = findRepo(ctx.cwd);
+      const created = await syncRegistryTags(repo, new ObjectReader(repo.gitdir), branchRef(ctx.config().branch));
+      if (ctx.out.json) return ctx.out.data({ created });
+      ctx.out.line(created.length ? created.map((t) => `created ${t}`).join('\n') : 'every registry change already has its tag');
+    }));
+}
