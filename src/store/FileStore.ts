@@ -218,14 +218,22 @@ export class FileStore {
 
   private readonly runCache = new Map<string, RunLocation & { experimentId: string }>();
 
+  /** Parsed metas by run id, reused while meta.yaml's stat data is unchanged (every rewrite is a rename). */
+  private readonly infoCache = new Map<string, { stamp: string; info: RunInfo }>();
+
   private async locateRun(runId: string): Promise<LocatedRun> {
     validateRunId(runId);
     let location = this.runCache.get(runId);
-    if (!location || !existsSync(join(this.abs(location.dir), META_FILE))) {
+    let stat = location ? statOrNull(join(this.abs(location.dir), META_FILE)) : null;
+    if (!location || !stat) {
       location = (await this.reader.findRun(runId)) ?? undefined;
       if (!location) throw fail('NOT_FOUND', `Run '${runId}' not found`, { runId });
       this.runCache.set(runId, location);
+      stat = statOrNull(join(this.abs(location.dir), META_FILE));
     }
+    const stamp = stat ? `${stat.mtimeNs}:${stat.size}:${stat.ino}` : '';
+    const cached = this.infoCache.get(runId);
+    if (cached && cached.stamp === stamp) return { ...location, info: { ...cached.info } };
     const info = await this.reader.readRunInfo(location, location.experimentId);
     if (!info) {
       // The meta exists (findRun saw it) but names another experiment: MLflow's get_run says INVALID_STATE.
@@ -235,6 +243,7 @@ export class FileStore {
       throw fail('NOT_FOUND', `Run '${runId}' not found`, { runId });
     }
     if (info.runId !== runId) throw fail('INVALID_STATE', `Run '${runId}': its meta.yaml names run '${info.runId}'`, { runId });
+    if (stamp) this.infoCache.set(runId, { stamp, info: { ...info } });
     return { ...location, info };
   }
 
@@ -551,6 +560,14 @@ function stripTags(experiment: Experiment): ExperimentMeta {
 function resolveArtifactLocation(location: string): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location) && !/^[a-zA-Z]:[\\/]/.test(location)) return location;
   return pathToFileUri(resolve(location));
+}
+
+function statOrNull(path: string) {
+  try {
+    return statSync(path, { bigint: true });
+  } catch {
+    return null;
+  }
 }
 
 function readIfExists(path: string): string | null {

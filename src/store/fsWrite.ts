@@ -55,8 +55,14 @@ export function createExclusive(target: string, data: string | Uint8Array, tempD
 
 /** Append with O_APPEND in one write() call, so concurrent writers never interleave within a line. */
 export function appendOnce(target: string, data: string): void {
-  mkdirSync(dirname(target), { recursive: true });
-  const fd = openSync(target, 'a');
+  let fd: number;
+  try {
+    fd = openSync(target, 'a');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(target), { recursive: true }); // first value of a nested key
+    fd = openSync(target, 'a');
+  }
   try {
     const bytes = Buffer.from(data, 'utf8');
     const written = writeSync(fd, bytes);
