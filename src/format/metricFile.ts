@@ -4,7 +4,7 @@
  */
 import type { Metric, Step } from './entities.js';
 import { fail } from './errors.js';
-import { parsePyFloat, parsePyInt, pyFloatRepr } from './pyFloat.js';
+import { parsePyFloat, parsePyInt, pyFloatRepr, pyStrip } from './pyFloat.js';
 
 /** One line as MLflow writes it, with its trailing newline. */
 export function formatMetricLine(metric: Pick<Metric, 'timestamp' | 'value' | 'step'>): string {
@@ -15,10 +15,7 @@ function malformed(key: string, where: string, why: string): never {
   throw fail('MALFORMED_METRIC', `Metric '${key}' is malformed (${where}): ${why}`, { key, path: where });
 }
 
-/** Python's str.strip(): whitespace as Python defines it for str. */
-function pyStrip(line: string): string {
-  return line.replace(/^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu, '');
-}
+const LINE_BREAK = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
 function parseLine(key: string, raw: string, lineNo: number, where: string): Metric {
   const fields = pyStrip(raw).split(' ');
@@ -49,9 +46,11 @@ function parseLine(key: string, raw: string, lineNo: number, where: string): Met
  */
 export function parseMetricHistory(key: string, text: string, where: string): Metric[] {
   if (text.length === 0) malformed(key, where, 'No data found');
-  // A final newline ends the last line; it does not start an empty one.
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-  const lines = body.split('\n');
+  // MLflow reads with codecs.open(...).readlines(), which is str.splitlines(): besides \n and \r\n,
+  // a lone \r, \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029 end a line too. A final break ends the
+  // last line; it does not start an empty one.
+  const lines = text.split(LINE_BREAK);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const out: Metric[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i++) out[i] = parseLine(key, lines[i]!, i + 1, where);
   return out;
@@ -59,7 +58,9 @@ export function parseMetricHistory(key: string, text: string, where: string): Me
 
 /** MLflow's order for "latest": (step, timestamp, value). A NaN value compares as neither greater nor smaller, as in Python. */
 export function compareMetricRecency(a: Metric, b: Metric): number {
-  if (a.step !== b.step) return a.step < b.step ? -1 : a.step > b.step ? 1 : 0;
+  // `<` and `>` compare number and bigint steps by value (5 and 5n are equal; `!==` would say not).
+  if (a.step < b.step) return -1;
+  if (a.step > b.step) return 1;
   if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
   if (a.value === b.value || (Number.isNaN(a.value) && Number.isNaN(b.value))) return 0;
   if (Number.isNaN(a.value) || Number.isNaN(b.value)) return 0;

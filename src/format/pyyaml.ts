@@ -34,6 +34,8 @@ export function pyYamlInt(plain: string): bigint {
     text = text.slice(1);
   }
   if (text === '0') return 0n;
+  // Like PyYAML's int(value[2:], base), '0b_' and '0x_' (no digits left) are errors.
+  if ((text.startsWith('0b') || text.startsWith('0x')) && text.length === 2) throw new Error(`invalid YAML int '${plain}'`);
   if (text.startsWith('0b')) return sign * BigInt(text);
   if (text.startsWith('0x')) return sign * BigInt(text);
   if (text[0] === '0') return sign * BigInt('0o' + text.slice(1));
@@ -51,9 +53,14 @@ export function pyYamlFloat(plain: string): number {
   if (text.endsWith('.nan')) return NaN;
   if (text.endsWith('.inf')) return text[0] === '-' ? -Infinity : Infinity;
   if (text.includes(':')) {
+    // PyYAML's order of float operations: sum of digit * 60^k from the last part up.
     const sign = text[0] === '-' ? -1 : 1;
     let value = 0;
-    for (const part of text.replace(/^[-+]/, '').split(':')) value = value * 60 + Number(part);
+    let base = 1;
+    for (const part of text.replace(/^[-+]/, '').split(':').reverse()) {
+      value += Number(part) * base;
+      base *= 60;
+    }
     return sign * value;
   }
   return Number(text);
