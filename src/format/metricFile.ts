@@ -41,6 +41,26 @@ function parseLine(key: string, raw: string, lineNo: number, where: string): Met
 }
 
 /**
+ * The line shape MLflow and mltrack write (`<ts> <repr(float)> <step>`), parsed without the general
+ * Python rules; anything else goes through parseLine. Both give the same answer on these lines.
+ */
+const COMMON_LINE = /^(\d{1,15}) (-?\d+(?:\.\d+)?(?:e[-+]\d+)?|-?inf|nan) (-?\d{1,15})$/;
+const UNUSUAL_BREAK = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+
+function commonValue(text: string): number {
+  if (text === 'nan') return NaN;
+  if (text === 'inf') return Infinity;
+  if (text === '-inf') return -Infinity;
+  return Number(text);
+}
+
+function splitLines(text: string): string[] {
+  const lines = UNUSUAL_BREAK.test(text) ? text.split(LINE_BREAK) : text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
  * Every line of a metric file, in file order (duplicates kept). Throws MALFORMED_METRIC for an empty
  * file, a blank line or a bad field, naming the file and line, as MLflow refuses those too.
  */
@@ -49,11 +69,39 @@ export function parseMetricHistory(key: string, text: string, where: string): Me
   // MLflow reads with codecs.open(...).readlines(), which is str.splitlines(): besides \n and \r\n,
   // a lone \r, \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029 end a line too. A final break ends the
   // last line; it does not start an empty one.
-  const lines = text.split(LINE_BREAK);
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const lines = splitLines(text);
   const out: Metric[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) out[i] = parseLine(key, lines[i]!, i + 1, where);
+  for (let i = 0; i < lines.length; i++) {
+    const m = COMMON_LINE.exec(lines[i]!);
+    out[i] = m ? { key, value: commonValue(m[2]!), timestamp: Number(m[1]), step: Number(m[3]) } : parseLine(key, lines[i]!, i + 1, where);
+  }
   return out;
+}
+
+/**
+ * The latest value of a metric file (as latestMetric(parseMetricHistory(...))) without building the
+ * whole history: what a search needs from every run.
+ */
+export function latestMetricInText(key: string, text: string, where: string): Metric {
+  if (text.length === 0) malformed(key, where, 'No data found');
+  const lines = splitLines(text);
+  let best: Metric | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const m = COMMON_LINE.exec(lines[i]!);
+    if (!m) return latestMetric(parseMetricHistory(key, text, where));
+    const step = Number(m[3]);
+    const timestamp = Number(m[1]);
+    // Python's max() by (step, timestamp, value): replace only on a strictly greater tuple.
+    if (best !== null) {
+      if (step !== best.step) {
+        if (step < best.step) continue;
+      } else if (timestamp !== best.timestamp) {
+        if (timestamp < best.timestamp) continue;
+      } else if (!(commonValue(m[2]!) > best.value)) continue;
+    }
+    best = { key, value: commonValue(m[2]!), timestamp, step };
+  }
+  return best!;
 }
 
 /** MLflow's order for "latest": (step, timestamp, value). A NaN value compares as neither greater nor smaller, as in Python. */

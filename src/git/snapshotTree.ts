@@ -91,6 +91,39 @@ interface Built {
 }
 
 /** Tree id of `rel` (a directory under the root, '' for the root); null when it holds no files (git keeps no empty trees). */
+/** The blob of one file as committed: meta.yaml normalised, a large artifact as an LFS pointer. */
+function fileBlob(options: SnapshotOptions, rel: string, abs: string, file: { kind: 'file' | 'link'; size: number }): string {
+  let content: Uint8Array;
+  if (file.kind === 'file' && file.size > (options.largeFileBytes ?? Infinity) && isArtifactPath(rel)) {
+    if (!options.lfs) throw largeArtifactError(abs, file.size, options.largeFileBytes!);
+    content = Buffer.from(storeLfsObject(options.gitdir, abs));
+    options.onLfs?.(rel);
+  } else {
+    content = file.kind === 'link' ? Buffer.from(readlinkSync(abs)) : readFileSync(abs);
+    if (file.kind === 'file' && isMetaFile(rel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
+  }
+  options.onFile?.();
+  return writeObject(options.gitdir, 'blob', content);
+}
+
+/** Tree entry for one path under the root (a directory or a file), or null when it is absent or empty. */
+export function snapshotPath(options: SnapshotOptions, rel: string): { mode: string; oid: string } | null {
+  const abs = join(options.root, rel);
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch {
+    return null;
+  }
+  if (st.isDirectory()) {
+    const oid = snapshotDirectory(options, rel);
+    return oid ? { mode: '40000', oid } : null;
+  }
+  if (!st.isFile() && !st.isSymbolicLink()) return null;
+  const kind = st.isSymbolicLink() ? 'link' : 'file';
+  return { mode: kind === 'link' ? '120000' : st.mode & 0o111 ? '100755' : '100644', oid: fileBlob(options, rel, abs, { kind, size: st.size }) };
+}
+
 export function snapshotDirectory(options: SnapshotOptions, rel = ''): string | null {
   const scanStart = BigInt(Date.now()) * 1_000_000n;
   return build(options, rel, scanStart)?.oid ?? null;
@@ -134,19 +167,8 @@ function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built 
   if (cached) return { oid: cached, sig, racy };
   const entries: TreeEntry[] = [...subtrees];
   for (const file of pending) {
-    const path = join(abs, file.name);
     const childRel = rel ? `${rel}/${file.name}` : file.name;
-    let content: Uint8Array;
-    if (file.kind === 'file' && file.size > (options.largeFileBytes ?? Infinity) && isArtifactPath(childRel)) {
-      if (!options.lfs) throw largeArtifactError(path, file.size, options.largeFileBytes!);
-      content = Buffer.from(storeLfsObject(options.gitdir, path));
-      options.onLfs?.(childRel);
-    } else {
-      content = file.kind === 'link' ? Buffer.from(readlinkSync(path)) : readFileSync(path);
-      if (file.kind === 'file' && isMetaFile(childRel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
-    }
-    entries.push({ mode: file.mode, name: file.name, oid: writeObject(options.gitdir, 'blob', content) });
-    options.onFile?.();
+    entries.push({ mode: file.mode, name: file.name, oid: fileBlob(options, childRel, join(abs, file.name), file) });
   }
   const oid = writeObject(options.gitdir, 'tree', formatTree(entries));
   if (!racy) options.cache.set(rel, sig, oid);

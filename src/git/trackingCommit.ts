@@ -10,7 +10,8 @@ import { ObjectReader } from './objectStore.js';
 import { createRegistryTags, registryEventsBetween } from './registryTags.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
-import { SnapshotCache, snapshotDirectory } from './snapshotTree.js';
+import { SnapshotCache, snapshotDirectory, snapshotPath } from './snapshotTree.js';
+import { spliceTree } from './spliceTree.js';
 import { clearPendingSnapshots, pendingSnapshots } from './sourceSnapshot.js';
 import { branchRef, MLRUNS_PATH } from './trackingLayout.js';
 
@@ -27,6 +28,11 @@ export interface CommitOptions {
   onFile?: () => void;
   /** Artifacts above this size go through Git LFS (refused when it is not installed). */
   largeFileBytes?: number;
+  /**
+   * Only these paths (relative to mlruns, e.g. `<exp>/<run>`) changed: everything else is taken from
+   * the branch as it is, so the cost is that of the paths alone. Default: scan the whole tree.
+   */
+  paths?: string[];
   /** For tests: called after the commit object is written, before the ref moves. */
   beforeRefUpdate?: () => Promise<void> | void;
 }
@@ -53,7 +59,7 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   const objects = new ObjectReader(repo.gitdir);
   const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
   let lfsFiles = 0;
-  const mlrunsTree = snapshotDirectory({
+  const snapshot = {
     gitdir: repo.gitdir,
     root: options.mlruns,
     cache,
@@ -61,13 +67,23 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     largeFileBytes: options.largeFileBytes,
     lfs: options.largeFileBytes === undefined ? false : lfsAvailable(),
     onLfs: () => lfsFiles++,
-  });
+  };
+  // The changed paths are hashed once; they are spliced onto whichever parent wins the race below.
+  const changed = options.paths?.map((path) => ({ path, entry: snapshotPath(snapshot, path) }));
+  const fullTree = changed ? null : snapshotDirectory(snapshot);
   cache.save();
+  const mlrunsTreeFor = async (oldMlruns: string | null): Promise<string | null> => {
+    if (!changed) return fullTree;
+    let tree = oldMlruns;
+    for (const { path, entry } of changed) tree = await spliceTree(objects, repo.gitdir, tree, path.split('/').filter(Boolean), entry);
+    return tree;
+  };
   for (let attempt = 0; attempt < 20; attempt++) {
     const parent = await resolveRef(repo, ref);
     const parentRoot = parent ? (await objects.commit(parent)).tree : null;
     const parentEntries = parentRoot ? await objects.tree(parentRoot) : [];
     const oldMlruns = parentEntries.find((e) => e.name === MLRUNS_PATH)?.oid ?? null;
+    const mlrunsTree = await mlrunsTreeFor(oldMlruns);
     const snapshots = await pendingSnapshots(repo, parent);
     const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
     if (oldMlruns === mlrunsTree && !extraParents.length) return null;

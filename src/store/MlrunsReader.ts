@@ -9,7 +9,7 @@ import { parseExperimentMeta } from '../format/experimentMeta.js';
 import {
   DATASETS_DIR, INPUTS_DIR, META_FILE, METRICS_DIR, MODELS_DIR, PARAMS_DIR, RESERVED_EXPERIMENT_SUBDIRS, TAGS_DIR, TRASH_DIR, joinPath,
 } from '../format/layout.js';
-import { latestMetric, parseMetricHistory } from '../format/metricFile.js';
+import { latestMetricInText, parseMetricHistory } from '../format/metricFile.js';
 import { parseRunMeta } from '../format/runMeta.js';
 import { decodeUtf8 } from '../format/text.js';
 import { isExperimentId, validateKey, type KeyKind } from '../format/validation.js';
@@ -61,7 +61,8 @@ export class MlrunsReader {
   }
 
   async valueFiles(folder: string, kind: KeyKind): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
+    // No prototype: a key named __proto__ is a valid MLflow key and must survive.
+    const out: Record<string, string> = Object.create(null);
     for (const key of await this.keyFiles(folder, kind)) out[key] = (await this.text(joinPath(folder, key))) ?? '';
     return out;
   }
@@ -146,9 +147,10 @@ export class MlrunsReader {
   }
 
   async latestMetrics(runDir: string): Promise<Record<string, Metric>> {
-    const out: Record<string, Metric> = {};
+    const out: Record<string, Metric> = Object.create(null);
     for (const key of await this.keyFiles(joinPath(runDir, METRICS_DIR), 'metric')) {
-      out[key] = latestMetric(await this.metricHistory(runDir, key));
+      const path = joinPath(runDir, METRICS_DIR, key);
+      out[key] = latestMetricInText(key, (await this.text(path)) ?? '', this.tree.describe(path));
     }
     return out;
   }

@@ -278,8 +278,7 @@ out(res)
     expect(differ.slice(0, 20), `${differ.length} code points differ`).toEqual([]);
   });
 
-  // BUG: MlrunsReader.valueFiles/latestMetrics build records with `out[key] = ...`, so a param, tag or metric named `__proto__` (valid: \w only) is dropped on read.
-  it.skip('keeps a param, tag and metric named __proto__', async () => {
+  it('keeps a param, tag and metric named __proto__', async () => {
     const store = new FileStore(join(tempDir(), 'mlruns'));
     const run = await store.createRun({ experimentId: '0', userId: 'u', runName: 'r' });
     await store.logBatch(run.info.runId, {
