@@ -1,11 +1,11 @@
-// Entry point: `node bench/run.js [logging] [search] [--runs 1000,10000] [--points 20000] [--repeat N] [--fresh]`.
+// Entry point: `node bench/run.js [logging] [search] [corpus] [--runs 1000,10000] [--points 20000] [--repeat N] [--fresh]`.
 // Runs every benchmark in sequence, or only those named. Needs a build (`npm run bench` builds first).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { printMachine } from './lib/machine.js';
 import { cleanupTempDirs } from './lib/tmp.js';
 
-const BENCHES = ['logging', 'search'];
+const BENCHES = ['logging', 'search', 'commit', 'corpus'];
 
 function parseArgs(argv) {
   const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false };
@@ -37,7 +37,7 @@ function parseArgs(argv) {
 const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --runs N[,N...]   search: tree sizes (default 1000,10000)
   --points N        logging: metric points (default 20000)
-  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1)
+  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5)
   --fresh           search: regenerate the cached trees`;
 
 let opts;
@@ -63,9 +63,15 @@ try {
     if (name === 'logging') {
       const { runLogging } = await import('./logging.js');
       await runLogging({ points: opts.points, repeat: opts.repeat ?? 3 });
+    } else if (name === 'commit') {
+      const { runCommit } = await import('./commit.js');
+      await runCommit({ runsList: opts.runsList, repeat: opts.repeat ?? 3 });
     } else if (name === 'search') {
       const { runSearch } = await import('./search.js');
       await runSearch({ runsList: opts.runsList, repeat: opts.repeat, fresh: opts.fresh });
+    } else if (name === 'corpus') {
+      const { runCorpus } = await import('./corpus.js');
+      await runCorpus({ repeat: opts.repeat ?? 5 });
     }
   }
 } finally {

@@ -114,7 +114,7 @@ export async function endRun(status: RunStatus = 'FINISHED'): Promise<void> {
 /** End a run, then commit it to the tracking branch when auto_commit is on. */
 async function finish(run: ActiveRun, status: RunStatus): Promise<void> {
   await run.end(status);
-  if (!state.trackingPath) await commitIfAutomatic(loadConfig(), process.cwd());
+  if (!state.trackingPath) await commitIfAutomatic(loadConfig(), process.cwd(), run.runId);
 }
 
 /**

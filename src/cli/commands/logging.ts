@@ -181,7 +181,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .option('--status <status>', '[FINISHED|FAILED|KILLED] how it ended (default: FINISHED)', 'FINISHED')
     .action(run(async (ctx, opts: { runId?: string; status: string }) => {
       const info = await ctx.store().setTerminated(ctx.runId(opts.runId), parseStatus(opts.status));
-      const committed = await commitIfAutomatic(ctx.config(), ctx.cwd);
+      const committed = await commitIfAutomatic(ctx.config(), ctx.cwd, info.runId);
       if (ctx.out.json) ctx.out.data({ run_id: info.runId, status: info.status, end_time: info.endTime, commit: committed?.commit ?? null });
       else if (committed) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}`);
     }));
