@@ -2,6 +2,8 @@
 import { basename } from 'node:path';
 import type { Dataset, RunStatus, Step } from '../format/entities.js';
 import type { BatchInput, FileStore } from '../store/FileStore.js';
+import type { MLmodel } from '../format/mlmodel.js';
+import { logModel, type LogModelOptions } from './logModel.js';
 
 export interface MetricOptions {
   step?: Step;
@@ -69,6 +71,11 @@ export class ActiveRun {
   logInput(dataset: Dataset, context?: string, tags: Record<string, string> = {}): Promise<void> {
     const inputTags = context ? { 'mlflow.data.context': context, ...tags } : tags;
     return this.store.logInputs(this.runId, [{ dataset, tags: inputTags }]);
+  }
+
+  /** Log a model directory with its MLmodel file (see logModel.ts). */
+  logModel(localDir: string, options: LogModelOptions = {}): Promise<MLmodel> {
+    return logModel(this.store, this.runId, localDir, options);
   }
 
   async end(status: RunStatus = 'FINISHED'): Promise<void> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkMlruns } from '../helpers/checkMlruns.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
@@ -24,6 +25,15 @@ describe('mltrack demo', () => {
     const tags = Object.fromEntries(best1.data.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
     expect(tags['mlflow.source.git.commit']).toBe(git(proj, env, 'rev-parse', 'HEAD'));
     expect(best1.inputs.dataset_inputs[0].dataset).toMatchObject({ name: 'iris', source: '{"uri":"data/iris.csv"}' });
+
+    // The best run's model: an MLflow model directory, registered and promoted to Production with stage tags.
+    const mlmodel = readFileSync(join(proj, 'mlruns', demo.experiment_id, demo.model.run_id, 'artifacts', 'model', 'MLmodel'), 'utf8');
+    expect(mlmodel).toMatch(/^flavors:\n  mltrack_softmax:/m);
+    expect(mlmodel).toContain(`run_id: ${demo.model.run_id}`);
+    const model = JSON.parse((await runCli(['models', 'show', 'iris-classifier', '--json'], { cwd: proj, env })).stdout);
+    expect(model.model_versions).toMatchObject([{ version: '1', current_stage: 'Production', aliases: ['champion'], run_id: demo.model.run_id }]);
+    const history = JSON.parse((await runCli(['models', 'history', 'iris-classifier', '--json'], { cwd: proj, env })).stdout).events;
+    expect(history.map((e: { event: string; stage: string | null }) => e.stage ?? e.event)).toEqual(['registered', 'Staging', 'Production']);
 
     const check = checkMlruns(join(home, 'proj', 'mlruns'));
     expect(check.output).toContain('0 problems');

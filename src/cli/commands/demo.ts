@@ -7,7 +7,11 @@ import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { findRepo } from '../../git/repo.js';
 import { commitTracking } from '../../git/trackingCommit.js';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { REASON_TAG } from '../../git/registryTags.js';
+import { currentUser } from '../../api/systemTags.js';
+import { RegistryStore } from '../../store/RegistryStore.js';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentDigest } from '../../api/datasetDigest.js';
@@ -24,6 +28,7 @@ type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
 const MARKER = '.mltrack-demo';
 export const DEMO_EXPERIMENT = 'iris-softmax';
+export const DEMO_MODEL = 'iris-classifier';
 
 /** The demo directory is ours to recreate only if we made it (it holds our marker) or it is empty. */
 function prepareDirectory(dir: string): void {
@@ -47,6 +52,8 @@ export interface DemoResult {
   runs: { runId: string; name: string; valAccuracy: number; valLoss: number }[];
   /** The tracking-branch commit holding the runs. */
   commit: string | null;
+  /** The registered model promoted to Production. */
+  model: { name: string; version: number; runId: string };
 }
 
 /** The demo is a git repository of its own, so its runs have lineage and a tracking branch. */
@@ -91,14 +98,42 @@ export async function buildDemo(dir: string, onRun?: (done: number, total: numbe
       const trained = await train(split, params, async (m) => {
         await run.logMetrics({ train_loss: m.trainLoss, train_accuracy: m.trainAccuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy }, { step: m.epoch });
       });
-      await run.logText(modelToJSON(trained.model), 'model/model.json');
+      const modelDir = mkdtempSync(join(tmpdir(), 'mltrack-demo-model-'));
+      try {
+        writeFileSync(join(modelDir, 'model.json'), modelToJSON(trained.model));
+        await run.logModel(modelDir, {
+          flavors: { mltrack_softmax: { model_file: 'model.json', classes: trained.model.classes, features: trained.model.featureNames } },
+          signature: {
+            inputs: JSON.stringify(trained.model.featureNames.map((name) => ({ type: 'double', name, required: true }))),
+            outputs: JSON.stringify([{ type: 'string', name: 'species', required: true }]),
+          },
+        });
+      } finally {
+        rmSync(modelDir, { recursive: true, force: true });
+      }
       return { runId: run.runId, final: trained.finalMetrics };
     });
     runs.push({ runId: result.runId, name, valAccuracy: result.final.valAccuracy, valLoss: result.final.valLoss });
     onRun?.(index + 1, DEMO_GRID.length);
   }
-  const committed = await commitTracking({ repo: findRepo(dir), mlruns, branch: 'mltrack' });
-  return { dir, mlruns, experimentId: experiment.experimentId, runs, commit: committed?.commit ?? null };
+  const repo = findRepo(dir);
+  await commitTracking({ repo, mlruns, branch: 'mltrack', message: 'mltrack demo: train the grid' });
+
+  // The best run's model goes through the registry: registered, then Staging, then Production,
+  // each step its own commit, so the stage history (tags) tells the story.
+  const best = [...runs].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss)[0]!;
+  const registry = new RegistryStore(mlruns);
+  await registry.createRegisteredModel(DEMO_MODEL, { description: 'Softmax regression classifying Iris species from four measurements.', tags: { task: 'classification' } });
+  const version = await registry.createModelVersion(DEMO_MODEL, { source: `runs:/${best.runId}/model`, description: `Best of the grid: ${best.name}`, userId: currentUser() });
+  await commitTracking({ repo, mlruns, branch: 'mltrack' });
+  await registry.setModelVersionTag(DEMO_MODEL, version.version, REASON_TAG, `highest validation accuracy of the grid (${best.valAccuracy.toFixed(3)})`);
+  await registry.transitionModelVersionStage(DEMO_MODEL, version.version, 'Staging');
+  await commitTracking({ repo, mlruns, branch: 'mltrack' });
+  await registry.setModelVersionTag(DEMO_MODEL, version.version, REASON_TAG, 'validated on the held-out split');
+  await registry.transitionModelVersionStage(DEMO_MODEL, version.version, 'Production', true);
+  await registry.setAlias(DEMO_MODEL, 'champion', version.version);
+  const committed = await commitTracking({ repo, mlruns, branch: 'mltrack' });
+  return { dir, mlruns, experimentId: experiment.experimentId, runs, commit: committed?.commit ?? null, model: { name: DEMO_MODEL, version: version.version, runId: best.runId } };
 }
 
 export function registerDemo(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -112,13 +147,14 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
       const result = await buildDemo(dir, (done) => progress.tick(done));
       progress.done();
       if (ctx.out.json) {
-        ctx.out.data({ dir: result.dir, mlruns: result.mlruns, experiment_id: result.experimentId, commit: result.commit, runs: result.runs.map((r) => ({ run_id: r.runId, name: r.name, val_accuracy: r.valAccuracy, val_loss: r.valLoss })) });
+        ctx.out.data({ dir: result.dir, mlruns: result.mlruns, experiment_id: result.experimentId, commit: result.commit, model: { name: result.model.name, version: result.model.version, run_id: result.model.runId }, runs: result.runs.map((r) => ({ run_id: r.runId, name: r.name, val_accuracy: r.valAccuracy, val_loss: r.valLoss })) });
         return;
       }
       const ranked = [...result.runs].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss);
       const store = mltrack.store();
       ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}`);
-      ctx.out.line(`and committed them to the tracking branch 'mltrack' (${result.commit?.slice(0, 10)}).\n`);
+      ctx.out.line(`and committed them to the tracking branch 'mltrack' (${result.commit?.slice(0, 10)}).`);
+      ctx.out.line(`The best run is registered as ${result.model.name} v${result.model.version}, promoted through Staging to Production.\n`);
       const rows: string[][] = [];
       for (const r of ranked) {
         const history = await store.getMetricHistory(r.runId, 'val_loss');
@@ -126,6 +162,8 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
       }
       ctx.out.table(['RUN ID', 'NAME', 'VAL ACC', 'VAL LOSS', 'VAL LOSS BY EPOCH'], rows);
       ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n  mltrack runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2\n  mltrack runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"\n  mltrack runs show ${ranked[0]!.runId}
+  mltrack models show ${result.model.name}
+  mltrack models history ${result.model.name}
   mltrack log`);
     }));
 }

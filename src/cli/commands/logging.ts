@@ -16,6 +16,7 @@ import { largeArtifactError, lfsAvailable } from '../../git/lfs.js';
 import { readSourceInfo } from '../../git/sourceInfo.js';
 import { contentDigest } from '../../api/datasetDigest.js';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
+import { logModel } from '../../api/logModel.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -150,6 +151,21 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
       if (largest && largest.size > threshold && !lfsAvailable()) throw largeArtifactError(largest.path, largest.size, threshold);
       const written = await ctx.store().logArtifact(ctx.runId(opts.runId), path, opts.artifactPath ?? '');
       if (ctx.out.json) ctx.out.data({ artifacts: written });
+    }));
+
+  program
+    .command('log-model <dir>')
+    .description("log a model directory under the run's artifacts with an MLflow MLmodel file and the mlflow.log-model.history tag")
+    .option(...RUN_ID_OPTION)
+    .option('-a, --artifact-path <dir>', '[string] folder inside the artifacts (default: model)', 'model')
+    .option('--flavor <name>', '[string] flavor name in MLmodel (default: mltrack)')
+    .action(run(async (ctx, dir: string, opts: { runId?: string; artifactPath: string; flavor?: string }) => {
+      const abs = resolve(ctx.cwd, dir);
+      if (!existsSync(abs) || !statSync(abs).isDirectory()) throw fail('NOT_FOUND', `No such directory: '${dir}'`);
+      const flavors = opts.flavor ? { [opts.flavor]: { files: readdirSync(abs).sort() } } : undefined;
+      const model = await logModel(ctx.store(), ctx.runId(opts.runId), abs, { artifactPath: opts.artifactPath, flavors });
+      if (ctx.out.json) ctx.out.data({ artifact_path: model.artifactPath, model_uuid: model.modelUuid, model_size_bytes: model.modelSizeBytes ?? null, source: `runs:/${model.runId}/${model.artifactPath}` });
+      else ctx.out.line(`runs:/${model.runId}/${model.artifactPath}`);
     }));
 
   program
