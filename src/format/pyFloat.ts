@@ -9,6 +9,13 @@ export function pyFloatRepr(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // Between 1e-4 and 1e16 both languages print the same shortest digits in fixed notation
+  // (JavaScript switches to exponents only below 1e-6 and from 1e21); Python adds '.0' to integers.
+  const abs = x < 0 ? -x : x;
+  if (abs >= 1e-4 && abs < 1e16) {
+    const text = String(x);
+    return Number.isInteger(x) ? text + '.0' : text;
+  }
   // toExponential() without an argument gives the shortest digits that round-trip, like repr.
   const [mantissa, expText] = x.toExponential().split('e') as [string, string];
   const exp = Number(expText);

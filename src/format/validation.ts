@@ -54,7 +54,11 @@ export function isSanePath(key: string): boolean {
 export type KeyKind = 'metric' | 'param' | 'tag' | 'experiment tag' | 'registered model tag' | 'model version tag' | 'input tag';
 
 /** Validate a metric, param or tag name as MLflow does on write and on read. */
+/** Keys already found valid (with the length check): logging the same keys again and again is the common case. */
+const validKeys = new Set<string>();
+
 export function validateKey(kind: KeyKind, key: unknown, options: { checkLength?: boolean } = {}): string {
+  if (typeof key === 'string' && validKeys.has(key)) return key;
   if (typeof key !== 'string') throw fail('INVALID_KEY', `Invalid ${kind} name: a string is required, got ${key === null ? 'null' : typeof key}`);
   if (!KEY_CHARS.test(key)) {
     throw fail(
@@ -68,6 +72,10 @@ export function validateKey(kind: KeyKind, key: unknown, options: { checkLength?
   }
   if ((options.checkLength ?? true) && [...key].length > LIMITS.keyLength) {
     throw fail('VALUE_TOO_LONG', `${capitalise(kind)} name '${key.slice(0, 40)}...' is ${[...key].length} characters, the limit is ${LIMITS.keyLength}`, { kind, key });
+  }
+  if (options.checkLength ?? true) {
+    if (validKeys.size > 100_000) validKeys.clear();
+    validKeys.add(key);
   }
   return key;
 }
