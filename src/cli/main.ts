@@ -15,6 +15,7 @@ import { registerLogging } from './commands/logging.js';
 import { registerModels } from './commands/models.js';
 import { registerRuns } from './commands/runs.js';
 import { registerTrack } from './commands/track.js';
+import { registerVerify } from './commands/verify.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, internal: 70 } as const;
 
@@ -73,6 +74,7 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerTrack(program, run);
   registerModels(program, run);
   registerDemo(program, run);
+  registerVerify(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,87 @@
+/** `mltrack verify`: check the mlruns tree (or a revision of the tracking branch) against the spec. */
+import type { Command } from 'commander';
+import { isAbsolute, join, relative } from 'node:path';
+import { fail, isMltrackError } from '../../format/errors.js';
+import { findRepo } from '../../git/repo.js';
+import { openRevision } from '../../git/revision.js';
+import { MLRUNS_PATH } from '../../git/trackingLayout.js';
+import { FsTreeReader } from '../../store/FsTreeReader.js';
+import type { TreeReader } from '../../store/TreeReader.js';
+import { compareWithBranch } from '../../verify/compareWithBranch.js';
+import { fixTree } from '../../verify/fixTree.js';
+import { countBySeverity, type Problem } from '../../verify/Problem.js';
+import { verifyTree } from '../../verify/verifyTree.js';
+import type { CliContext } from '../context.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The tracking branch's tip as a tree, or null when the branch has no commit yet. */
+async function branchTree(ctx: CliContext): Promise<TreeReader | null> {
+  const config = ctx.config();
+  try {
+    return (await openRevision(findRepo(ctx.cwd), config.branch, config.mlruns)).reader.tree;
+  } catch (err) {
+    if (isMltrackError(err) && err.code === 'NOT_FOUND') return null;
+    throw err;
+  }
+}
+
+export function registerVerify(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
+  program
+    .command('verify')
+    .description('check the mlruns tree against the format MLflow reads; list every problem as path: rule')
+    .option('--rev <rev>', '[string] check this revision of the tracking branch (read from git objects), and compare the branch with the working tree')
+    .option('--fix', 'recreate missing empty run folders and remove leftover .mltrack-tmp-* files (nothing else)')
+    .addHelpText('after', '\nExit status 1 when an error is found; warnings (what one MLflow version or git loses) do not fail.\nExample:\n  mltrack verify && mltrack commit')
+    .action(run(async (ctx, opts: { rev?: string; fix?: boolean }) => {
+      if (opts.rev && opts.fix) throw fail('INVALID_ARGUMENT', '--fix repairs the working tree; it cannot be combined with --rev');
+      const config = ctx.config();
+      const onDisk = (path: string) => {
+        const abs = join(config.mlruns, ...path.split('/').filter(Boolean));
+        const rel = relative(ctx.cwd, abs);
+        return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+      };
+      let problems: Problem[];
+      let fixed: Problem[] = [];
+      let stats;
+      let display = onDisk;
+      if (opts.rev) {
+        const revision = await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns);
+        ({ problems, stats } = await verifyTree(revision.reader.tree, { emptyDirsKept: false }));
+        display = (path: string) => `${opts.rev}:${MLRUNS_PATH}${path ? `/${path}` : ''}`;
+        const working = new FsTreeReader(config.mlruns);
+        problems = [...problems, ...(await compareWithBranch(working, await branchTree(ctx), config.branch))];
+      } else {
+        const tree = new FsTreeReader(config.mlruns);
+        ({ problems, stats } = await verifyTree(tree));
+        if (opts.fix) {
+          fixed = fixTree(config.mlruns, problems);
+          if (fixed.length > 0) ({ problems, stats } = await verifyTree(tree));
+        }
+      }
+      const where = (p: Problem) => (p.severity === 'info' ? onDisk(p.path) : display(p.path));
+      const counts = countBySeverity(problems);
+
+      if (ctx.out.json) {
+        ctx.out.data([
+          ...fixed.map((p) => ({ path: p.path, rule: p.rule, code: p.code, severity: p.severity, fixed: true })),
+          ...problems.map((p) => ({ path: p.path, rule: p.rule, code: p.code, severity: p.severity })),
+        ]);
+      } else {
+        for (const p of fixed) ctx.out.line(`${where(p)}: fixed: ${p.rule}`);
+        for (const p of problems) ctx.out.line(`${where(p)}: ${p.severity === 'error' ? '' : `${p.severity}: `}${p.rule}`);
+        const notes = counts.info ? `, ${plural(counts.info, 'note')}` : '';
+        const repaired = fixed.length ? `; fixed ${plural(fixed.length, 'problem')}` : '';
+        ctx.out.info(
+          `checked ${plural(stats.experiments, 'experiment')}, ${plural(stats.runs, 'run')}, ${plural(stats.registeredModels, 'registered model')} (${plural(stats.modelVersions, 'version')}): ` +
+            `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}${notes}${repaired}`,
+        );
+      }
+      if (counts.error > 0) {
+        const label = opts.rev ? `${opts.rev}:${MLRUNS_PATH}` : onDisk('');
+        throw fail('VERIFY_FAILED', `${plural(counts.error, 'problem')} in ${label}${counts.warning ? `, and ${plural(counts.warning, 'warning')}` : ''}`, { errors: counts.error, warnings: counts.warning });
+      }
+    }));
+}
