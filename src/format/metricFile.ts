@@ -7,8 +7,8 @@ import { fail } from './errors.js';
 import { parsePyFloat, parsePyInt, pyFloatRepr, pyStrip } from './pyFloat.js';
 
 /** One line as MLflow writes it, with its trailing newline. */
-export function formatMetricLine(metric: Pick<Metric, 'timestamp' | 'value' | 'step'>): string {
-  return `${metric.timestamp} ${pyFloatRepr(metric.value)} ${metric.step}\n`;
+export function formatMetricLine(metric: { timestamp: number; value: number; step?: Step }): string {
+  return `${metric.timestamp} ${pyFloatRepr(metric.value)} ${metric.step ?? 0}\n`;
 }
 
 function malformed(key: string, where: string, why: string): never {

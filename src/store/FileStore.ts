@@ -421,14 +421,16 @@ export class FileStore {
         if (existing !== value) throw paramChanged(key, existing ?? '', value, runId);
       }
     }
-    const linesByKey = new Map<string, string>();
+    // One write per key: the lines of a key are joined once (no growing string per line).
+    const linesByKey = new Map<string, string[]>();
     for (const m of metrics) {
-      const line = formatMetricLine({ timestamp: m.timestamp, value: m.value, step: m.step ?? 0 });
-      linesByKey.set(m.key, (linesByKey.get(m.key) ?? '') + line);
+      let lines = linesByKey.get(m.key);
+      if (!lines) linesByKey.set(m.key, (lines = []));
+      lines.push(formatMetricLine(m));
     }
     for (const [key, lines] of linesByKey) {
       try {
-        appendOnce(join(runDir, METRICS_DIR, key), lines);
+        appendOnce(join(runDir, METRICS_DIR, key), lines.join(''));
       } catch (err) {
         throw keyPathError(err, key);
       }
