@@ -78,30 +78,63 @@ export function parseMetricHistory(key: string, text: string, where: string): Me
   return out;
 }
 
+/** A non-negative decimal integer of at most 15 digits in text[from, to), or -1. */
+function smallInt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const COMMON_VALUE = /^(?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|-?inf|nan)$/;
+
 /**
  * The latest value of a metric file (as latestMetric(parseMetricHistory(...))) without building the
- * whole history: what a search needs from every run.
+ * whole history: what a search needs from every run. Lines of the common shape are scanned by hand
+ * (no regex captures, no objects); the first unusual line hands the file to the full parser.
  */
 export function latestMetricInText(key: string, text: string, where: string): Metric {
   if (text.length === 0) malformed(key, where, 'No data found');
-  const lines = splitLines(text);
-  let best: Metric | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const m = COMMON_LINE.exec(lines[i]!);
-    if (!m) return latestMetric(parseMetricHistory(key, text, where));
-    const step = Number(m[3]);
-    const timestamp = Number(m[1]);
+  if (UNUSUAL_BREAK.test(text)) return latestMetric(parseMetricHistory(key, text, where));
+  let bestStep = 0;
+  let bestTs = 0;
+  let bestValue = NaN;
+  let found = false;
+  let start = 0;
+  const end = text.endsWith('\n') ? text.length - 1 : text.length;
+  while (start <= end) {
+    let stop = text.indexOf('\n', start);
+    if (stop < 0 || stop > end) stop = end;
+    const sp1 = text.indexOf(' ', start);
+    const sp2 = sp1 < 0 || sp1 >= stop ? -1 : text.indexOf(' ', sp1 + 1);
+    const sp3 = sp2 < 0 || sp2 >= stop ? -1 : text.indexOf(' ', sp2 + 1);
+    if (sp2 < 0 || sp2 >= stop || (sp3 >= 0 && sp3 < stop)) return latestMetric(parseMetricHistory(key, text, where));
+    const timestamp = smallInt(text, start, sp1);
+    const negative = text.charCodeAt(sp2 + 1) === 45; // '-'
+    const stepAbs = smallInt(text, negative ? sp2 + 2 : sp2 + 1, stop);
+    const valueText = text.slice(sp1 + 1, sp2);
+    if (timestamp < 0 || stepAbs < 0 || !COMMON_VALUE.test(valueText)) return latestMetric(parseMetricHistory(key, text, where));
+    const step = negative ? -stepAbs : stepAbs;
     // Python's max() by (step, timestamp, value): replace only on a strictly greater tuple.
-    if (best !== null) {
-      if (step !== best.step) {
-        if (step < best.step) continue;
-      } else if (timestamp !== best.timestamp) {
-        if (timestamp < best.timestamp) continue;
-      } else if (!(commonValue(m[2]!) > best.value)) continue;
+    let replace = !found || step > bestStep || (step === bestStep && timestamp > bestTs);
+    let value = NaN;
+    if (!replace && step === bestStep && timestamp === bestTs) {
+      value = commonValue(valueText);
+      replace = value > bestValue;
     }
-    best = { key, value: commonValue(m[2]!), timestamp, step };
+    if (replace) {
+      bestStep = step;
+      bestTs = timestamp;
+      bestValue = Number.isNaN(value) ? commonValue(valueText) : value;
+      found = true;
+    }
+    start = stop + 1;
   }
-  return best!;
+  return { key, value: bestValue, timestamp: bestTs, step: bestStep };
 }
 
 /** MLflow's order for "latest": (step, timestamp, value). A NaN value compares as neither greater nor smaller, as in Python. */
