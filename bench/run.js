@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { printMachine } from './lib/machine.js';
 import { cleanupTempDirs } from './lib/tmp.js';
 
-const BENCHES = ['logging', 'search', 'commit', 'corpus'];
+const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead'];
 
 function parseArgs(argv) {
   const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false };
@@ -37,7 +37,7 @@ function parseArgs(argv) {
 const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --runs N[,N...]   search: tree sizes (default 1000,10000)
   --points N        logging: metric points (default 20000)
-  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5)
+  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20)
   --fresh           search: regenerate the cached trees`;
 
 let opts;
@@ -72,6 +72,9 @@ try {
     } else if (name === 'corpus') {
       const { runCorpus } = await import('./corpus.js');
       await runCorpus({ repeat: opts.repeat ?? 5 });
+    } else if (name === 'run-overhead') {
+      const { runRunOverhead } = await import('./runOverhead.js');
+      await runRunOverhead({ repeat: opts.repeat ?? 20 });
     }
   }
 } finally {

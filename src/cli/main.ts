@@ -12,7 +12,9 @@ import { registerExperiments } from './commands/experiments.js';
 import { registerGc } from './commands/gc.js';
 import { registerInit } from './commands/init.js';
 import { registerLogging } from './commands/logging.js';
+import { registerProjects } from './commands/projects.js';
 import { registerModels } from './commands/models.js';
+import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerTrack } from './commands/track.js';
 import { registerVerify } from './commands/verify.js';
@@ -72,6 +74,8 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerLogging(program, run);
   registerGc(program, run);
   registerTrack(program, run);
+  registerRun(program, run);
+  registerProjects(program, run);
   registerModels(program, run);
   registerDemo(program, run);
   registerVerify(program, run);

@@ -1,0 +1,163 @@
+/**
+ * `mltrack run [options] -- COMMAND ARGS...`: any program, in any language, as a tracked run.
+ * Also the shared tail of `mltrack projects run`: create the run, launch, report, auto-commit.
+ */
+import type { Command } from 'commander';
+import { fail, isMltrackError } from '../../format/errors.js';
+import { LIMITS, validateKey, validateValueLength } from '../../format/validation.js';
+import { currentUser, systemTags } from '../../api/systemTags.js';
+import { commitIfAutomatic } from '../../api/autoCommit.js';
+import { launch, type LaunchResult } from '../../run/launcher.js';
+import { shellJoin } from '../../run/shellQuote.js';
+import { collect, parsePairs, type CliContext } from '../context.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+const PARENT_RUN_TAG = 'mlflow.parentRunId';
+
+/** The experiment a new run goes to: the flag, else the configured one, else Default. A named one is created. */
+export async function resolveExperiment(ctx: CliContext, flag: string | undefined): Promise<{ id: string; name: string }> {
+  const store = ctx.store();
+  const config = ctx.config();
+  let id = config.experimentId ?? '0';
+  const ref = flag ?? config.experiment;
+  if (ref) {
+    try {
+      id = (await ctx.experiment(ref)).experimentId;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'NOT_FOUND' || !flag) throw err;
+      id = await store.createExperiment(ref);
+    }
+  }
+  return { id, name: (await store.getExperiment(id)).name };
+}
+
+/** Inside another `mltrack run` (or a shell that exported a run id), a new run is nested under that run while it is running. */
+async function parentRun(ctx: CliContext): Promise<string | null> {
+  const id = ctx.env.MLTRACK_RUN_ID || ctx.env.MLFLOW_RUN_ID;
+  if (!id) return null;
+  try {
+    const run = await ctx.store().getRun(id);
+    return run.info.status === 'RUNNING' && run.info.lifecycleStage === 'active' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** mltrack's own exit status follows the child's. In-process callers (tests) keep main()'s result. */
+function exitWith(ctx: CliContext, code: number): void {
+  if (code === 0 || ctx.streams.stdout !== process.stdout) return;
+  process.once('exit', () => {
+    process.exitCode = code;
+  });
+}
+
+export interface ExecuteOptions {
+  experiment?: string;
+  name?: string;
+  tags: Record<string, string>;
+  params: { key: string; value: string }[];
+  argv: string[];
+  /** Where the command runs. */
+  cwd: string;
+  parseMetrics?: boolean;
+  quiet?: boolean;
+}
+
+/** Creates the run (tags, params), launches the command in it, reports and auto-commits. */
+export async function executeRun(ctx: CliContext, opts: ExecuteOptions): Promise<LaunchResult> {
+  for (const { key, value } of opts.params) {
+    validateKey('param', key);
+    validateValueLength('param', key, value, LIMITS.paramValue);
+  }
+  const store = ctx.store();
+  const experiment = await resolveExperiment(ctx, opts.experiment);
+  const tags = { ...opts.tags };
+  const parent = await parentRun(ctx);
+  if (parent && !(PARENT_RUN_TAG in tags)) tags[PARENT_RUN_TAG] = parent;
+  const created = await store.createRun({ experimentId: experiment.id, userId: tags['mlflow.user'] ?? currentUser(ctx.env), runName: opts.name ?? null, tags });
+  const runId = created.info.runId;
+  try {
+    for (let i = 0; i < opts.params.length; i += 100) await store.logBatch(runId, { params: opts.params.slice(i, i + 100) });
+  } catch (err) {
+    await store.setTerminated(runId, 'FAILED');
+    throw err;
+  }
+
+  const out = ctx.out;
+  const say = (text: string) => {
+    if (!opts.quiet) out.info(out.paint('dim', text, true));
+  };
+  say(`mltrack: run ${runId} (${created.info.runName}) in experiment '${experiment.name}': ${shellJoin(opts.argv)}`);
+  const result = await launch({
+    store,
+    runId,
+    experimentId: experiment.id,
+    experimentName: experiment.name,
+    argv: opts.argv,
+    cwd: opts.cwd,
+    env: ctx.env,
+    // With --json, stdout carries only the result document: the child's stdout is echoed on stderr.
+    stdout: out.json ? ctx.streams.stderr : ctx.streams.stdout,
+    stderr: ctx.streams.stderr,
+    parseMetrics: opts.parseMetrics,
+    warn: (message) => out.warn(message),
+    info: (message) => out.info(message),
+  });
+
+  if (result.error) {
+    if (out.json) ctx.streams.stderr.write(JSON.stringify({ error: result.error.toJSON() }) + '\n');
+    else out.error(result.error.code, result.error.message);
+  }
+  let commit: string | null = null;
+  try {
+    commit = (await commitIfAutomatic(ctx.config(), ctx.cwd))?.commit ?? null;
+  } catch (err) {
+    out.warn(`auto-commit failed: ${isMltrackError(err) ? `${err.code}: ${err.message}` : (err as Error).message}`);
+  }
+  const how = result.signal ? `${result.signal}, exit ${result.exitCode}` : `exit ${result.exitCode}`;
+  if (out.json) {
+    out.data({ run_id: runId, experiment_id: experiment.id, status: result.status, exit_code: result.exitCode, signal: result.signal, commit });
+  } else {
+    const colour = result.status === 'FINISHED' ? 'green' : result.status === 'FAILED' ? 'red' : 'yellow';
+    if (!opts.quiet) out.info(`mltrack: run ${runId} ${out.paint(colour, result.status, true)} (${how})${commit ? `, committed ${commit.slice(0, 10)}` : ''}`);
+  }
+  exitWith(ctx, result.exitCode);
+  return result;
+}
+
+export function registerRun(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
+  program
+    .command('run')
+    .description('run any command as a tracked run: output saved, exit status recorded, MLflow and mltrack logging inside it go to the same run')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('-e, --experiment <id-or-name>', '[string] experiment (default: the configured one, else Default); created if it does not exist')
+    .option('-n, --name <name>', '[string] run name (default: a random adjective-noun-N)')
+    .option('-P, --param <key=value>', '[string] param, repeatable', collect)
+    .option('--tag <key=value>', '[string] run tag, repeatable', collect)
+    .option('--parse-metrics', 'turn `mltrack:metric name=value step=N` lines on stdout into metrics (also mltrack:param, mltrack:tag; see spec/metrics-protocol.md)')
+    .option('-q, --quiet', 'no start and end lines on stderr')
+    .addHelpText(
+      'after',
+      `
+The child gets MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, MLFLOW_EXPERIMENT_ID and MLTRACK_RUN_ID, so
+mlflow.start_run() in Python and mltrack log-* in a script log into this run. Its stdout and
+stderr are shown and saved as artifacts logs/stdout.txt and logs/stderr.txt. Exit 0 ends the run
+FINISHED, another code FAILED; Ctrl-C or SIGTERM is passed to the command and the run ends KILLED.
+mltrack exits with the command's status (128+n for signal n, 127 when it cannot be found).
+
+Examples:
+  mltrack run -e churn -P lr=0.1 -- python train.py --lr 0.1
+  mltrack run --parse-metrics -- Rscript fit.R     # fit.R prints: mltrack:metric rmse=6.2 step=1`,
+    )
+    .action(run(async (ctx, command: string[], opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; parseMetrics?: boolean; quiet?: boolean }) => {
+      const raw = (program as unknown as { rawArgs?: string[] }).rawArgs;
+      if (raw && !raw.includes('--')) {
+        throw fail('INVALID_ARGUMENT', `Put the command after '--', so its options stay its own: mltrack run [options] -- ${shellJoin(command)}`);
+      }
+      const params = Object.entries(parsePairs(opts.param, 'a param')).map(([key, value]) => ({ key, value }));
+      const sourceName = [...shellJoin(command)].slice(0, 1000).join('');
+      const tags = { ...(await systemTags({ sourceName, sourceType: 'LOCAL', cwd: ctx.cwd, mlruns: ctx.store().root })), ...parsePairs(opts.tag, 'a tag') };
+      await executeRun(ctx, { experiment: opts.experiment, name: opts.name, tags, params, argv: command, cwd: ctx.cwd, parseMetrics: opts.parseMetrics, quiet: opts.quiet });
+    }));
+}
