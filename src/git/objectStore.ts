@@ -1,8 +1,16 @@
 /** Reading objects of the user's repository (loose or packed) through isomorphic-git, with a shared cache. */
 import * as fs from 'node:fs';
-import git from 'isomorphic-git';
 import { fail } from '../format/errors.js';
 import { parseTree, type TreeEntry } from './objects.js';
+
+type IsomorphicGit = typeof import('isomorphic-git')['default'];
+let loading: Promise<IsomorphicGit> | null = null;
+
+/** isomorphic-git is loaded on first use: it is the biggest module, and most commands never read git objects. */
+function isomorphicGit(): Promise<IsomorphicGit> {
+  loading ??= import('isomorphic-git').then((m) => m.default);
+  return loading;
+}
 
 export class ObjectReader {
   private readonly cache = {};
@@ -13,6 +21,7 @@ export class ObjectReader {
   async tree(oid: string): Promise<TreeEntry[]> {
     let entries = this.trees.get(oid);
     if (!entries) {
+      const git = await isomorphicGit();
       const { object, type } = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.cache });
       if (type !== 'tree') throw fail('INVALID_STATE', `git object ${oid} is a ${type}, not a tree`);
       entries = parseTree(object as Uint8Array);
@@ -22,11 +31,13 @@ export class ObjectReader {
   }
 
   async blob(oid: string): Promise<Uint8Array> {
+    const git = await isomorphicGit();
     const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
     return blob;
   }
 
   async commit(oid: string): Promise<{ tree: string; parents: string[]; message: string; author: { name: string; email: string; timestamp: number } }> {
+    const git = await isomorphicGit();
     const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
     return { tree: commit.tree, parents: commit.parent, message: commit.message, author: commit.author };
   }
