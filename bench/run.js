@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { printMachine } from './lib/machine.js';
 import { cleanupTempDirs } from './lib/tmp.js';
 
-const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead'];
+const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site'];
 
 function parseArgs(argv) {
   const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false };
@@ -37,7 +37,7 @@ function parseArgs(argv) {
 const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --runs N[,N...]   search: tree sizes (default 1000,10000)
   --points N        logging: metric points (default 20000)
-  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20)
+  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3)
   --fresh           search: regenerate the cached trees`;
 
 let opts;
@@ -69,6 +69,12 @@ try {
     } else if (name === 'search') {
       const { runSearch } = await import('./search.js');
       await runSearch({ runsList: opts.runsList, repeat: opts.repeat, fresh: opts.fresh });
+    } else if (name === 'registry') {
+      const { runRegistry } = await import('./registry.js');
+      await runRegistry({ repeat: opts.repeat ?? 3 });
+    } else if (name === 'site') {
+      const { runSite } = await import('./site.js');
+      await runSite({ runsList: opts.runsList, repeat: opts.repeat });
     } else if (name === 'corpus') {
       const { runCorpus } = await import('./corpus.js');
       await runCorpus({ repeat: opts.repeat ?? 5 });

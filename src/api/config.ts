@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { fail } from '../format/errors.js';
 import { fileUriToPath } from '../format/fileUri.js';
+import { parseGates, type Gates } from '../registry/gates.js';
 
 export const CONFIG_FILE = '.mltrack.yml';
 
@@ -26,6 +27,8 @@ export interface Config {
   autoCommit: boolean;
   /** Artifacts above this many bytes go through Git LFS. */
   largeArtifactBytes: number;
+  /** Promotion gates: canonical stage -> rules in MLflow's run filter grammar (src/registry/gates.ts). */
+  gates: Gates;
   /** The `.mltrack.yml` that was read, if any. */
   configFile: string | null;
 }
@@ -39,6 +42,7 @@ export interface ConfigLayer {
   remote?: string;
   autoCommit?: boolean;
   largeArtifactBytes?: number;
+  gates?: Gates;
 }
 
 export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string } = {
@@ -49,6 +53,7 @@ export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string 
   remote: 'origin',
   autoCommit: false,
   largeArtifactBytes: 50 * 1024 * 1024,
+  gates: {},
 };
 
 /** The nearest `.mltrack.yml` from `cwd` upward, or null. */
@@ -95,25 +100,34 @@ const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: strin
   remote: (l, v) => (l.remote = String(v)),
   auto_commit: (l, v, _b, w) => (l.autoCommit = parseBool(v, w)),
   large_artifact_threshold: (l, v, _b, w) => (l.largeArtifactBytes = parseSize(v, w)),
+  gates: (l, v, _b, w) => (l.gates = parseGates(v, w)),
 };
 
-/** Keys other issues own (registry gates, site settings) are accepted and left to their readers. */
-const KNOWN_SECTIONS = new Set(['gates', 'site', 'github']);
+/** Keys other issues own (site settings) are accepted and left to their readers. */
+const KNOWN_SECTIONS = new Set(['site', 'github']);
 
 export function readConfigFile(path: string): ConfigLayer {
+  return parseConfigText(readFileSync(path, 'utf8'), path, dirname(path));
+}
+
+/**
+ * The settings of a `.mltrack.yml` given as text; `where` names it in messages (a path, or
+ * `rev:.mltrack.yml` for a copy read from git), `base` resolves its relative paths.
+ */
+export function parseConfigText(text: string, where: string, base: string): ConfigLayer {
   let data: unknown;
   try {
-    data = parse(readFileSync(path, 'utf8'));
+    data = parse(text);
   } catch (err) {
-    throw fail('CONFIG_ERROR', `${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw fail('CONFIG_ERROR', `${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw fail('CONFIG_ERROR', `${path}: expected a mapping of settings`);
+  if (typeof data !== 'object' || Array.isArray(data)) throw fail('CONFIG_ERROR', `${where}: expected a mapping of settings`);
   const layer: ConfigLayer = {};
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     const apply = FILE_KEYS[key];
-    if (apply) apply(layer, value, dirname(path), `${path}: ${key}`);
-    else if (!KNOWN_SECTIONS.has(key)) throw fail('CONFIG_ERROR', `${path}: unknown setting '${key}' (known: ${Object.keys(FILE_KEYS).join(', ')})`);
+    if (apply) apply(layer, value, base, `${where}: ${key}`);
+    else if (!KNOWN_SECTIONS.has(key)) throw fail('CONFIG_ERROR', `${where}: unknown setting '${key}' (known: ${[...Object.keys(FILE_KEYS), ...KNOWN_SECTIONS].join(', ')})`);
   }
   return layer;
 }

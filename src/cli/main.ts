@@ -13,9 +13,11 @@ import { registerGc } from './commands/gc.js';
 import { registerInit } from './commands/init.js';
 import { registerLogging } from './commands/logging.js';
 import { registerProjects } from './commands/projects.js';
+import { registerReview } from './commands/review.js';
 import { registerModels } from './commands/models.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
+import { registerSite } from './commands/site.js';
 import { registerTrack } from './commands/track.js';
 import { registerVerify } from './commands/verify.js';
 
@@ -77,8 +79,10 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerRun(program, run);
   registerProjects(program, run);
   registerModels(program, run);
+  registerReview(program, run);
   registerDemo(program, run);
   registerVerify(program, run);
+  registerSite(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

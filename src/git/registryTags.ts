@@ -55,7 +55,9 @@ export async function registryEventsBetween(objects: ObjectReader, before: strin
       const now = await readVersion(objects, tree);
       if (!now || now.currentStage === null) continue;
       const old = await readVersion(objects, oldVersions.get(name));
-      const base = { model: now.name, version: now.version, runId: now.runId, reason: now.reason };
+      // A reason belongs to the change that set it: one left over from an earlier change is not repeated.
+      const reason = now.reason !== null && now.reason !== old?.reason ? now.reason : null;
+      const base = { model: now.name, version: now.version, runId: now.runId, reason };
       if (!old) events.push({ kind: 'registered', ...base });
       const entered = !old ? now.currentStage !== 'None' : old.currentStage !== now.currentStage;
       if (entered) {

@@ -141,7 +141,9 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
     .command('demo')
     .description('create a demo project and log real training runs into it (recreated on every call)')
     .option('--dir <dir>', '[string] where to create the demo project (default: ./mltrack-demo)', 'mltrack-demo')
-    .action(run(async (ctx, opts: { dir: string }) => {
+    .option('--serve', 'then serve the UI on http://127.0.0.1:5000 (as mltrack ui), until Ctrl-C')
+    .option('-p, --port <port>', '[number] port for --serve (default: 5000)')
+    .action(run(async (ctx, opts: { dir: string; serve?: boolean; port?: string }) => {
       const dir = resolve(ctx.cwd, opts.dir);
       const progress = ctx.out.progress('training', DEMO_GRID.length);
       const result = await buildDemo(dir, (done) => progress.tick(done));
@@ -164,6 +166,13 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
       ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n  mltrack runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2\n  mltrack runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"\n  mltrack runs show ${ranked[0]!.runId}
   mltrack models show ${result.model.name}
   mltrack models history ${result.model.name}
-  mltrack log`);
+  mltrack log
+  mltrack ui`);
+      if (opts.serve) {
+        // The same code path as `mltrack ui`, in the demo project.
+        const { main } = await import('../main.js');
+        const code = await main(['ui', ...(opts.port ? ['--port', opts.port] : [])], { cwd: dir, streams: ctx.streams });
+        if (code !== 0) throw fail('IO_ERROR', `mltrack ui exited with ${code}`);
+      }
     }));
 }

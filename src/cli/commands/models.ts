@@ -8,6 +8,7 @@ import { findRepo } from '../../git/repo.js';
 import { readRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
 import { ObjectReader } from '../../git/objectStore.js';
 import { branchRef } from '../../git/trackingLayout.js';
+import { proposeTransition } from '../../registry/propose.js';
 import { RegistryStore } from '../../store/RegistryStore.js';
 import type { ModelVersion, RegisteredModel } from '../../store/RegistryReader.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
@@ -178,9 +179,43 @@ Examples:
     .description('move a version to None, Staging, Production or Archived')
     .option('--archive-existing', 'archive the versions now in that stage (Staging or Production only)')
     .option('--reason <text>', '[string] why; kept as the version tag mltrack.reason and in the stage tag')
-    .action(run(async (ctx, name: string, versionText: string, stage: string, opts: { archiveExisting?: boolean; reason?: string }) => {
-      const store = registry(ctx);
+    .option('--propose [branch]', '[string] make the change on a new branch off the tracking branch, for a pull request (default branch: mltrack-propose/<model>-v<N>-<stage>); mlruns/ and the tracking branch are not touched')
+    .option('--no-push', 'with --propose: do not push the new branch')
+    .addHelpText('after', '\nReview before promoting:\n  mltrack models transition churn 3 Production --archive-existing --propose --reason "beats v2"\n  gh pr create --base mltrack --head mltrack-propose/churn-v3-production')
+    .action(run(async (ctx, name: string, versionText: string, stage: string, opts: { archiveExisting?: boolean; reason?: string; propose?: string | boolean; push: boolean }) => {
       const version = parseVersion(versionText);
+      if (opts.propose) {
+        const config = ctx.config();
+        const proposal = await proposeTransition({
+          repo: findRepo(ctx.cwd),
+          trackingBranch: config.branch,
+          remote: config.remote,
+          model: name,
+          version,
+          stage,
+          archiveExisting: Boolean(opts.archiveExisting),
+          reason: opts.reason ?? null,
+          branch: typeof opts.propose === 'string' ? opts.propose : undefined,
+          push: opts.push,
+        });
+        if (ctx.out.json) {
+          return ctx.out.data({
+            branch: proposal.branch,
+            base: proposal.base,
+            commit: proposal.commit,
+            pushed: proposal.pushed,
+            remote: proposal.remote,
+            changes: proposal.changes.map((c) => ({ version: String(c.version), from: c.from, to: c.to })),
+            model_versions: proposal.versions.map(versionJson),
+            pr_command: proposal.prCommand,
+          });
+        }
+        for (const c of proposal.changes) ctx.out.line(`${name} v${c.version} → ${stageColour(ctx, c.to)} (proposed)`);
+        ctx.out.line(`on branch ${proposal.branch} (${proposal.commit.slice(0, 10)}, off ${config.branch} ${proposal.base.slice(0, 10)})${proposal.pushed ? `, pushed to ${proposal.remote}` : ', not pushed'}`);
+        ctx.out.line(`open the pull request:\n  ${proposal.prCommand}`);
+        return;
+      }
+      const store = registry(ctx);
       if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
       const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting));
       await afterWrite(ctx);

@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { isAbsolute, join, relative } from 'node:path';
 import { fail, isMltrackError } from '../../format/errors.js';
-import { findRepo } from '../../git/repo.js';
+import { findRepo, resolveRef, type GitRepo } from '../../git/repo.js';
+import { branchRef, MLRUNS_PATH } from '../../git/trackingLayout.js';
+import { checkGates, checkTagsAgree } from '../../registry/gates.js';
 import { openRevision } from '../../git/revision.js';
-import { MLRUNS_PATH } from '../../git/trackingLayout.js';
 import { FsTreeReader } from '../../store/FsTreeReader.js';
 import type { TreeReader } from '../../store/TreeReader.js';
 import { compareWithBranch } from '../../verify/compareWithBranch.js';
@@ -25,6 +26,14 @@ async function branchTree(ctx: CliContext): Promise<TreeReader | null> {
   } catch (err) {
     if (isMltrackError(err) && err.code === 'NOT_FOUND') return null;
     throw err;
+  }
+}
+
+function tryRepo(cwd: string): GitRepo | null {
+  try {
+    return findRepo(cwd);
+  } catch {
+    return null;
   }
 }
 
@@ -60,6 +69,13 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
           fixed = fixTree(config.mlruns, problems);
           if (fixed.length > 0) ({ problems, stats } = await verifyTree(tree));
         }
+      }
+      // The registry's promotion gates, and the event tags against the files at the branch tip.
+      const checked = opts.rev ? (await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns)).reader.tree : new FsTreeReader(config.mlruns);
+      problems = [...problems, ...(await checkGates(checked, config))];
+      const repo = tryRepo(ctx.cwd);
+      if (repo && (await resolveRef(repo, opts.rev ?? branchRef(config.branch)))) {
+        problems = [...problems, ...(await checkTagsAgree(repo, opts.rev ?? branchRef(config.branch)))];
       }
       const where = (p: Problem) => (p.severity === 'info' ? onDisk(p.path) : display(p.path));
       const counts = countBySeverity(problems);

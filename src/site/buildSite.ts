@@ -1,0 +1,208 @@
+/**
+ * `mltrack site build`: the prebuilt app (dist/ui, shipped in the package) plus the data files of a
+ * working tree or of any revision, written into a fresh directory that replaces the old one in one
+ * rename, so a server never sees half a site.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fail } from '../format/errors.js';
+import { fileUriToPath, pathToFileUri } from '../format/fileUri.js';
+import { ROOT_TOKEN } from '../git/artifactUris.js';
+import { findRepo, resolveRef, type GitRepo } from '../git/repo.js';
+import { openRevision } from '../git/revision.js';
+import { readRegistryTags } from '../git/registryTags.js';
+import { readTrackingLog } from '../git/trackingLog.js';
+import { parseEventMessage, tagToStage } from '../format/registryTags.js';
+import { git } from '../git/repo.js';
+import { branchRef } from '../git/trackingLayout.js';
+import { FsTreeReader } from '../store/FsTreeReader.js';
+import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
+import { MAX_LOG_COMMITS, type SiteLog } from './siteFormat.js';
+
+export const VERSION = '0.1.0';
+
+/** Marks a directory as a site mltrack built, so a rebuild may replace it. */
+export const SITE_MARKER = '.mltrack-site';
+
+export interface BuildSiteOptions {
+  /** Output directory (replaced as a whole). */
+  out: string;
+  /** The working tree's mlruns directory (absolute). */
+  mlruns: string;
+  /** Working directory: where the git repository is looked for. */
+  cwd: string;
+  /** Build from this revision instead of the working tree. */
+  rev?: string;
+  /** The tracking branch, for the history (default `mltrack`). */
+  branch?: string;
+  artifactLimitBytes?: number;
+  /** Copy the prebuilt app (default true). */
+  app?: boolean;
+  /** Set by `mltrack ui`: the app polls for new data. */
+  live?: boolean;
+  onStart?: (runs: number) => void;
+  onRun?: (done: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface BuildSiteResult extends SiteDataResult {
+  out: string;
+  ms: number;
+}
+
+/** Where the prebuilt app is: dist/ui beside the compiled code (or, running from src/, the built dist/ui). */
+export function appDir(): string {
+  const candidates = [new URL('../ui/', import.meta.url), new URL('../../dist/ui/', import.meta.url)].map((u) => fileURLToPath(u));
+  const found = candidates.find((dir) => existsSync(join(dir, 'index.html')));
+  if (!found) {
+    throw fail('INVALID_STATE', `The prebuilt UI is missing (looked in ${candidates.join(' and ')}): run 'npm run build' in the mltrack package`);
+  }
+  return found;
+}
+
+function tryRepo(cwd: string): GitRepo | null {
+  try {
+    return findRepo(cwd);
+  } catch {
+    return null;
+  }
+}
+
+async function trackingLog(repo: GitRepo | null, rev: string | null, branch: string): Promise<SiteLog | null> {
+  if (!repo || !rev || !(await resolveRef(repo, rev))) return null;
+  try {
+    return siteLog(branch, await readTrackingLog(repo, { rev, maxCount: MAX_LOG_COMMITS + 1 }));
+  } catch {
+    return null;
+  }
+}
+
+/** The registry's stage history from its git tags; for a revision, only tags of commits it contains. */
+async function registryEvents(repo: GitRepo | null, commit: string | null): Promise<ModelEvent[]> {
+  if (!repo) return [];
+  let records;
+  try {
+    records = await readRegistryTags(repo);
+  } catch {
+    return [];
+  }
+  let reachable: Set<string> | null = null;
+  if (commit) {
+    const merged = await git(repo, ['for-each-ref', '--merged', commit, '--format=%(refname:strip=2)', 'refs/tags/mltrack/']).catch(() => '');
+    reachable = new Set(merged.split('\n').filter(Boolean));
+  }
+  return records
+    .filter((r) => !reachable || reachable.has(r.tag))
+    .map((r) => {
+      let note: ReturnType<typeof parseEventMessage> = { runId: null, reason: null, commit: null };
+      try {
+        note = parseEventMessage(r.message);
+      } catch {
+        // a hand-made annotation that is not ours: the event still shows, without a reason
+      }
+      return {
+        model: r.event.model,
+        kind: r.event.kind,
+        version: r.event.version,
+        stage: r.event.stage ? tagToStage(r.event.stage) : null,
+        tag: r.tag,
+        tagger: r.tagger,
+        time: r.event.timestamp ?? r.time,
+        reason: note.reason,
+        runId: note.runId,
+        commit: r.commit,
+      };
+    });
+}
+
+/** The local mlruns root as a `file:` URI prefix becomes the same placeholder the tracking branch uses. */
+function publicUriFor(mlruns: string): (uri: string) => string {
+  const local = pathToFileUri(mlruns).replace(/\/+$/, '');
+  return (uri) => (uri === local || uri.startsWith(local + '/') ? ROOT_TOKEN + uri.slice(local.length) : uri);
+}
+
+async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Promise<{ src: SiteDataSource; logRev: string | null }> {
+  const branch = options.branch ?? 'mltrack';
+  if (options.rev) {
+    if (!repo) throw fail('NOT_A_REPO', `${options.cwd} is not inside a git repository, so --rev ${options.rev} cannot be read`);
+    const opened = await openRevision(repo, options.rev, null);
+    return {
+      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u },
+      logRev: opened.commit,
+    };
+  }
+  const root = resolve(options.mlruns);
+  const external = (uri: string) => {
+    const path = fileUriToPath(uri);
+    return path && existsSync(path) ? new FsTreeReader(path) : null;
+  };
+  return {
+    src: { tree: new FsTreeReader(root), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root) },
+    logRev: repo && (await resolveRef(repo, branchRef(branch))) ? branchRef(branch) : null,
+  };
+}
+
+/** Refuse to replace a non-empty directory that is not a site mltrack built. */
+function checkOut(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw fail('ALREADY_EXISTS', `${out} is a file; --out needs a directory`);
+  const entries = readdirSync(out);
+  if (entries.length > 0 && !entries.includes(SITE_MARKER)) {
+    throw fail('ALREADY_EXISTS', `${out} exists and is not a site built by mltrack; choose an empty or new --out directory`);
+  }
+}
+
+export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
+  const started = performance.now();
+  const out = resolve(options.out);
+  checkOut(out);
+  const app = options.app === false ? null : appDir();
+  const repo = tryRepo(options.cwd);
+  const { src, logRev } = await dataSource(options, repo);
+  if (!options.rev && !existsSync(src.tree.describe(''))) {
+    throw fail('NOT_FOUND', `No mlruns directory at ${options.mlruns}: log a run first, or pass --rev to build from the tracking branch`);
+  }
+  const log = await trackingLog(repo, logRev, options.branch ?? 'mltrack');
+  const events = await registryEvents(repo, src.source.commit ?? null);
+
+  // Build beside the target, then swap it in.
+  mkdirSync(dirname(out), { recursive: true });
+  const staging = join(dirname(out), `.${basename(out)}.building-${process.pid}-${Date.now()}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    if (app) cpSync(app, staging, { recursive: true });
+    writeFileSync(join(staging, SITE_MARKER), 'Built by `mltrack site build`; rebuilding replaces this directory.\n');
+    writeFileSync(join(staging, '.nojekyll'), '');
+    const result = await new SiteDataBuilder(src, {
+      out: staging,
+      artifactLimitBytes: options.artifactLimitBytes,
+      log,
+      events,
+      generator: `mltrack ${VERSION}`,
+      live: options.live,
+      onStart: options.onStart,
+      onRun: options.onRun,
+      onWarning: options.onWarning,
+    }).build();
+    replaceDir(staging, out);
+    return { ...result, out, ms: performance.now() - started };
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Move `from` to `to`, replacing `to` if it exists (old copy removed after the rename). */
+export function replaceDir(from: string, to: string): void {
+  if (!existsSync(to)) {
+    renameSync(from, to);
+    return;
+  }
+  const old = `${to}.old-${process.pid}-${Date.now()}`;
+  renameSync(to, old);
+  renameSync(from, to);
+  rmSync(old, { recursive: true, force: true });
+}
+

@@ -1,0 +1,230 @@
+/**
+ * `mltrack ui`: a static file server on localhost for a site that is rebuilt when the mlruns tree
+ * changes. Each build goes into a fresh directory and the server switches to it only when it is
+ * complete; the app notices the new `builtAt` in site.json and reloads its data.
+ */
+import { createReadStream, existsSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+
+export const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.yaml': 'text/plain; charset=utf-8',
+  '.yml': 'text/plain; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.bmp': 'image/bmp',
+  '.ico': 'image/x-icon',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+};
+
+/** A file under `root` for a URL path, or null (outside the root, missing, or a directory without index.html). */
+export function resolveStatic(root: string, urlPath: string): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);
+  } catch {
+    return null;
+  }
+  if (path.includes('\0')) return null;
+  const abs = normalize(join(root, path));
+  if (abs !== root && !abs.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
+  try {
+    const stat = statSync(abs);
+    if (stat.isDirectory()) {
+      const index = join(abs, 'index.html');
+      return existsSync(index) ? index : null;
+    }
+    return stat.isFile() ? abs : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface StaticServer {
+  server: Server;
+  url: string;
+  port: number;
+  /** Serve from this directory from now on. */
+  setRoot(dir: string): void;
+  close(): Promise<void>;
+}
+
+/** Serve files from a switchable root directory on `host:port` (port 0: any free port). */
+export function startStaticServer(root: string, port: number, host = '127.0.0.1'): Promise<StaticServer> {
+  let current = root;
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const file = resolveStatic(current, new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (!file) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      resolvePromise({
+        server,
+        port: actual,
+        url: `http://${host}:${actual}/`,
+        setRoot: (dir) => (current = dir),
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+/** A cheap fingerprint of a tree for polling: every entry's path, size and mtime. */
+function fingerprint(dir: string): string {
+  let acc = 0;
+  let count = 0;
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        try {
+          const s = statSync(p);
+          acc = (acc * 31 + s.mtimeMs + s.size * 7 + p.length) % 1e15;
+          count++;
+        } catch {
+          // vanished meanwhile
+        }
+      }
+    }
+  };
+  walk(dir);
+  return `${count}:${acc}`;
+}
+
+export interface TreeWatcher {
+  mode: 'watch' | 'poll';
+  close(): void;
+}
+
+/**
+ * Calls `onChange` (debounced) when anything under `dir` changes: fs.watch recursively where the
+ * platform allows it, else polling a fingerprint every `pollMs`.
+ */
+export function watchTree(dir: string, onChange: () => void, options: { debounceMs?: number; pollMs?: number; forcePoll?: boolean } = {}): TreeWatcher {
+  const debounceMs = options.debounceMs ?? 300;
+  let timer: NodeJS.Timeout | null = null;
+  const fire = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      onChange();
+    }, debounceMs);
+  };
+  let watcher: FSWatcher | null = null;
+  if (!options.forcePoll) {
+    try {
+      watcher = watch(dir, { recursive: true }, fire);
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = null;
+        startPolling();
+      });
+    } catch {
+      watcher = null;
+    }
+  }
+  let poller: NodeJS.Timeout | null = null;
+  function startPolling(): void {
+    let last = fingerprint(dir);
+    poller = setInterval(() => {
+      const now = fingerprint(dir);
+      if (now !== last) {
+        last = now;
+        fire();
+      }
+    }, options.pollMs ?? 2000);
+    poller.unref();
+  }
+  if (!watcher) startPolling();
+  return {
+    mode: watcher ? 'watch' : 'poll',
+    close: () => {
+      watcher?.close();
+      if (poller) clearInterval(poller);
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Runs `build` whenever asked, one at a time: a request during a build schedules exactly one more.
+ * Each build gets a fresh directory; the previous one is removed a little later.
+ */
+export class Rebuilder {
+  private building: Promise<void> | null = null;
+  private again = false;
+  private n = 0;
+  private previous: string | null = null;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly build: (dir: string) => Promise<void>,
+    private readonly onReady: (dir: string) => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Start a build (or queue one); resolves when the site reflects the request. */
+  request(): Promise<void> {
+    if (this.building) {
+      this.again = true;
+      return this.building;
+    }
+    this.building = (async () => {
+      do {
+        this.again = false;
+        const dir = join(this.workDir, `site-${++this.n}`);
+        try {
+          await this.build(dir);
+          this.onReady(dir);
+          const old = this.previous;
+          this.previous = dir;
+          // Requests in flight may still read the old copy: remove it a moment later.
+          if (old) setTimeout(() => rmSync(old, { recursive: true, force: true }), 5000).unref();
+        } catch (err) {
+          rmSync(dir, { recursive: true, force: true });
+          this.onError(err);
+        }
+      } while (this.again);
+      this.building = null;
+    })();
+    return this.building;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The static site's data files (spec/site.md), defined once: their shapes and where they live.
+ * Shared by the builder (src/site, Node) and the app (ui/, browser), so this file imports nothing
+ * and uses no Node API: the UI's type check (ui/tsconfig.json, no Node types) compiles it too.
+ */
+
+/** Written into every data file; a reader refuses a format it does not know. */
+export const SITE_FORMAT = 'mltrack-site/1';
+
+/** Folder of the data files inside the site. */
+export const DATA_DIR = 'data';
+
+/** Paths of the data files, relative to the site root (POSIX, URL-safe: ids are hex or digits). */
+export const sitePaths = {
+  manifest: `${DATA_DIR}/site.json`,
+  registry: `${DATA_DIR}/registry.json`,
+  log: `${DATA_DIR}/log.json`,
+  runsIndex: (experimentId: string) => `${DATA_DIR}/experiments/${experimentId}/runs.json`,
+  run: (runId: string) => `${DATA_DIR}/runs/${runId}/run.json`,
+  metrics: (runId: string) => `${DATA_DIR}/runs/${runId}/metrics.json`,
+  /** Folder of a run's copied artifacts; each file keeps its artifact path below it (see `ArtifactEntry.href`). */
+  artifacts: (runId: string) => `${DATA_DIR}/runs/${runId}/artifacts`,
+} as const;
+
+/** A metric value as JSON: a number, or `"NaN"`, `"Infinity"`, `"-Infinity"` (as MLflow's REST API writes them). */
+export type JsonMetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
+/** A step as JSON: a number, or a decimal string when beyond 2^53 (MLflow steps are int64). */
+export type JsonStep = number | string;
+
+export interface SiteSource {
+  /** `worktree`: an mlruns directory on disk; `revision`: a commit of the tracking branch read from git objects. */
+  kind: 'worktree' | 'revision';
+  /** The revision as given (`mltrack`, `mltrack~3`, a commit id); revision builds only. */
+  rev?: string;
+  /** The commit it resolved to; revision builds only. */
+  commit?: string;
+}
+
+export interface SiteExperiment {
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: 'active' | 'deleted';
+  /** Milliseconds since the epoch, or null. */
+  creationTime: number | null;
+  lastUpdateTime: number | null;
+  tags: Record<string, string>;
+  /** Runs in its index, deleted ones included. */
+  runCount: number;
+  activeRunCount: number;
+  /** Latest run start time, ms; null without runs. */
+  lastRunStart: number | null;
+  /** Keys that occur in any of its runs, sorted. */
+  metricKeys: string[];
+  paramKeys: string[];
+  tagKeys: string[];
+}
+
+/** `data/site.json`: what the site holds. Loaded first; everything else on demand. */
+export interface SiteManifest {
+  format: typeof SITE_FORMAT;
+  /** `mltrack <version>`. */
+  generator: string;
+  /** When the data was built, ms since the epoch. */
+  builtAt: number;
+  source: SiteSource;
+  experiments: SiteExperiment[];
+  registry: { models: number; versions: number };
+  /** The tracking branch history in `log.json`, or null when the tree is not in a git repository with one. */
+  log: { branch: string; commits: number; truncated: boolean } | null;
+  /** Artifacts up to this size were copied into the site; larger ones are listed only. */
+  artifactLimitBytes: number;
+  /** True when served by `mltrack ui`: the app polls the manifest and reloads when `builtAt` changes. */
+  live: boolean;
+}
+
+/**
+ * `data/experiments/<id>/runs.json`: every run of an experiment as columns (one array per field,
+ * all `count` long, index i is run i). Compact, and cheap to turn into MLflow `Run` objects so the
+ * browser evaluates filters and order_by with the CLI's own code.
+ */
+export interface RunsIndex {
+  format: typeof SITE_FORMAT;
+  experimentId: string;
+  count: number;
+  runId: string[];
+  runName: (string | null)[];
+  status: string[];
+  lifecycleStage: string[];
+  userId: string[];
+  startTime: number[];
+  endTime: (number | null)[];
+  /** null when it is the default `<experiment artifactLocation>/<runId>/artifacts`. */
+  artifactUri: (string | null)[];
+  /** Latest value and step per metric key; null where a run lacks the metric. */
+  metrics: Record<string, { value: (JsonMetricValue | null)[]; step: (JsonStep | null)[] }>;
+  params: Record<string, (string | null)[]>;
+  tags: Record<string, (string | null)[]>;
+  /** Dataset inputs per run as `[name, digest, context]` triples (context: the `mlflow.data.context` input tag, or null). */
+  datasets: [string, string, string | null][][];
+}
+
+export interface SiteMetric {
+  value: JsonMetricValue;
+  step: JsonStep;
+  timestamp: number;
+  /** Lines in the metric's history file. */
+  points: number;
+}
+
+export interface SiteDatasetInput {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+  tags: Record<string, string>;
+}
+
+export interface ArtifactEntry {
+  /** Path relative to the run's artifact root. */
+  path: string;
+  isDir: boolean;
+  /** Bytes; null for directories. */
+  size: number | null;
+  /**
+   * Where the copy is, relative to the site root (URL-encoded per segment), or null when not copied
+   * (too large, a directory, or a Git LFS pointer whose content is not here). Active content
+   * (HTML, SVG, scripts) is stored with `.txt` appended, so opening it can never run a script.
+   */
+  href: string | null;
+  /** A Git LFS pointer: the content is in LFS, not in the tree. */
+  lfs?: boolean;
+}
+
+/** `data/runs/<runId>/run.json`: one run in full. */
+export interface SiteRun {
+  format: typeof SITE_FORMAT;
+  info: {
+    runId: string;
+    runName: string | null;
+    experimentId: string;
+    userId: string;
+    status: string;
+    startTime: number;
+    endTime: number | null;
+    artifactUri: string;
+    lifecycleStage: string;
+  };
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  metrics: Record<string, SiteMetric>;
+  inputs: SiteDatasetInput[];
+  /** The artifact tree, or a reason why it could not be read. */
+  artifacts: { files: ArtifactEntry[]; truncated: boolean } | { unavailable: string };
+}
+
+/**
+ * `data/runs/<runId>/metrics.json`: every metric history of a run, each as the exact text of its
+ * mlruns metric file (`<timestamp> <value> <step>` lines), parsed in the browser with the same
+ * parser as the CLI. Loaded only when a chart needs it.
+ */
+export interface SiteMetricHistories {
+  format: typeof SITE_FORMAT;
+  runId: string;
+  metrics: Record<string, string>;
+}
+
+export interface SiteCommit {
+  commit: string;
+  author: string;
+  email: string;
+  /** ms since the epoch. */
+  time: number;
+  subject: string;
+  trailers: { key: string; value: string }[];
+}
+
+/** `data/log.json`: the tracking branch's first-parent history, newest first. */
+export interface SiteLog {
+  format: typeof SITE_FORMAT;
+  branch: string;
+  commits: SiteCommit[];
+  /** True when older commits were left out (see `MAX_LOG_COMMITS`). */
+  truncated: boolean;
+}
+
+export const MAX_LOG_COMMITS = 5000;
+
+/**
+ * A registry event from the registry's annotated git tags (spec/git-layout.md): a version was
+ * registered, or moved to a stage. The stage history the page shows: who, when, why.
+ */
+export interface SiteRegistryEvent {
+  kind: 'registered' | 'stage';
+  version: number;
+  /** The stage entered (`None`, `Staging`, `Production`, `Archived`, `Deleted`); null for registrations. */
+  stage: string | null;
+  /** The git tag name. */
+  tag: string;
+  /** `Name <email>` of whoever made the tag. */
+  tagger: string;
+  /** When the change happened (the version's timestamp for stage events, else the tag date), ms. */
+  time: number;
+  /** Why, as given with `--reason`; null when not given. */
+  reason: string | null;
+  runId: string | null;
+  /** The tracking-branch commit holding the change. */
+  commit: string;
+}
+
+export interface SiteModelVersion {
+  version: number;
+  currentStage: string | null;
+  description: string | null;
+  source: string | null;
+  runId: string | null;
+  runLink: string | null;
+  status: string | null;
+  statusMessage: string | null;
+  userId: string | null;
+  storageLocation: string | null;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number | null;
+  tags: Record<string, string>;
+  aliases: string[];
+  /** From the model's `MLmodel` (`model_size_bytes`), else the sum of its artifact sizes; null when unknown. */
+  modelSizeBytes: number | null;
+  /** The source run as the site knows it (null when the run is not in the site). */
+  run: { experimentId: string; runName: string | null; status: string; startTime: number; endTime: number | null } | null;
+}
+
+export interface SiteRegisteredModel {
+  name: string;
+  description: string | null;
+  creationTimestamp: number | null;
+  lastUpdatedTimestamp: number | null;
+  tags: Record<string, string>;
+  aliases: Record<string, string>;
+  /** Highest version per stage (MLflow's `latest_versions`). */
+  latestVersions: { version: number; stage: string }[];
+  /** Visible versions (soft-deleted ones left out), by version. */
+  versions: SiteModelVersion[];
+  /** Tracking-branch commits that changed this model (`Mltrack-Model` trailer), newest first. */
+  commits: SiteCommit[];
+  /** Stage history from the registry's git tags, oldest first; empty when the source has no tags. */
+  events: SiteRegistryEvent[];
+}
+
+/** `data/registry.json`. */
+export interface SiteRegistry {
+  format: typeof SITE_FORMAT;
+  models: SiteRegisteredModel[];
+}
+
+/** Extensions copied as they are; anything else that a browser could run is stored with `.txt` appended. */
+export const ACTIVE_CONTENT = /\.(html?|xhtml|xht|svg|svgz|xml|xsl|xslt|js|mjs|cjs|wasm|swf|pdf|shtml|php|htaccess)$/i;
+
+/** The stored name of an artifact copy (see `ArtifactEntry.href`). */
+export function storedArtifactName(path: string): string {
+  return ACTIVE_CONTENT.test(path) ? `${path}.txt` : path;
+}
+
+/** A metric value from JSON. */
+export function metricValueFromJson(v: JsonMetricValue): number {
+  return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;
+}
+
+export function metricValueToJson(v: number): JsonMetricValue {
+  return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v;
+}
+
+export function stepFromJson(s: JsonStep): number | bigint {
+  return typeof s === 'number' ? s : BigInt(s);
+}
+
+export function stepToJson(s: number | bigint): JsonStep {
+  return typeof s === 'bigint' ? (Number.isSafeInteger(Number(s)) ? Number(s) : s.toString()) : s;
+}

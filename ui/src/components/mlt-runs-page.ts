@@ -1,0 +1,249 @@
+/**
+ * An experiment's runs: MLflow's filter grammar evaluated in the browser with the CLI's parser,
+ * sorting by any column (order_by semantics), column choice, selection for comparing. The filter,
+ * order, columns, view and selection live in the URL.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { Run } from '../../../src/format/entities.js';
+import type { SiteExperiment } from '../../../src/site/siteFormat.js';
+import { Loader } from '../data/Loader.js';
+import { indexToRuns, orderTerm, parseColumnId, parseOrderTerm, queryRuns, type QueryResult } from '../data/runsTable.js';
+import { site } from '../data/siteData.js';
+import { formatDuration, formatNumber, formatTime, shortId } from '../format.js';
+import { compareHref, navigate, type Route } from '../route.js';
+import { shared } from '../styles.js';
+import type { ColumnGroup } from './mlt-column-picker.js';
+import './mlt-column-picker.js';
+import type { TableColumn } from './mlt-runs-table.js';
+import './mlt-runs-table.js';
+
+type RunsRoute = Extract<Route, { page: 'runs' }>;
+
+interface Loaded {
+  experiment: SiteExperiment;
+  runs: Run[];
+}
+
+const ATTRIBUTE_COLUMNS: Record<string, Omit<TableColumn, 'id'>> = {
+  status: { label: 'Status', width: 100, numeric: false, sortable: true, text: (r) => r.info.status },
+  start_time: { label: 'Created', width: 160, numeric: false, sortable: true, text: (r) => formatTime(r.info.startTime) },
+  duration: { label: 'Duration', width: 100, numeric: true, sortable: false, text: (r) => (r.info.endTime === null ? '–' : formatDuration(r.info.endTime - r.info.startTime)) },
+  user_id: { label: 'User', width: 110, numeric: false, sortable: true, text: (r) => r.info.userId },
+  source: { label: 'Source', width: 140, numeric: false, sortable: false, text: (r) => r.data.tags['mlflow.source.name'] ?? '' },
+  commit: { label: 'Commit', width: 100, numeric: false, sortable: false, text: (r) => shortId(r.data.tags['mlflow.source.git.commit'], 10), title: (r) => r.data.tags['mlflow.source.git.commit'] ?? '' },
+  datasets: { label: 'Datasets', width: 160, numeric: false, sortable: false, text: (r) => r.inputs.map((i) => `${i.dataset.name}@${i.dataset.digest.slice(0, 8)}`).join(', ') },
+  run_id: { label: 'Run ID', width: 280, numeric: false, sortable: true, text: (r) => r.info.runId },
+};
+
+const DEFAULT_ATTRIBUTES = ['status', 'start_time', 'duration'];
+const DEFAULT_KEYS = 8;
+
+/** The runs table page. */
+@customElement('mlt-runs-page')
+export class MltRunsPage extends LitElement {
+  static override styles = [
+    shared,
+    css`
+      :host { display: flex; flex-direction: column; height: 100%; min-height: 0; }
+      .top { padding: 14px 20px 0; flex: none; }
+      .filter { display: flex; gap: 8px; align-items: center; flex: 1 1 420px; min-width: 280px; }
+      .filter input { flex: 1; font-family: var(--mono); font-size: 13px; }
+      .filter-error { margin: 4px 0 0; font-size: 13px; }
+      .count { color: var(--muted); margin-left: auto; }
+      mlt-runs-table { flex: 1; min-height: 200px; }
+      .help { font-size: 12px; color: var(--muted); margin: 2px 0 0; }
+    `,
+  ];
+
+  @property({ attribute: false }) route!: RunsRoute;
+  @property({ type: Number }) generation = 0;
+
+  @state() private _filterText = '';
+
+  private _data = new Loader<Loaded, [string, number]>(
+    this,
+    async ([experimentId]) => {
+      const manifest = await site.manifest();
+      const experiment = manifest.experiments.find((e) => e.experimentId === experimentId);
+      if (!experiment) throw new Error(`No experiment with id ${experimentId} in this site`);
+      const index = await site.runsIndex(experimentId);
+      return { experiment, runs: indexToRuns(index, experiment) };
+    },
+    () => [this.route.experimentId, this.generation],
+  );
+
+  private _memo: { runs: Run[]; filter: string; order: string; view: string; result: QueryResult } | null = null;
+  private _debounce = 0;
+  private _lastRouteFilter: string | null = null;
+
+  override willUpdate(): void {
+    // The input follows the URL when the URL changes (back button, deep link), not while typing.
+    if (this.route.filter !== this._lastRouteFilter) {
+      this._lastRouteFilter = this.route.filter;
+      this._filterText = this.route.filter;
+    }
+  }
+
+  override render() {
+    return this._data.render({
+      pending: () => html`<div class="top"><p class="loading">Loading runs…</p></div>`,
+      complete: (d) => this._body(d),
+      error: (e) => html`<div class="top"><p class="error">${e.message}</p></div>`,
+    });
+  }
+
+  private _query(runs: Run[]): QueryResult {
+    const r = this.route;
+    const order = r.order.join('\n');
+    const m = this._memo;
+    if (m && m.runs === runs && m.filter === r.filter && m.order === order && m.view === r.view) return m.result;
+    const result = queryRuns(runs, { filter: r.filter, order: r.order, view: r.view });
+    this._memo = { runs, filter: r.filter, order, view: r.view, result };
+    return result;
+  }
+
+  private _columnIds(e: SiteExperiment): string[] {
+    if (this.route.columns) return this.route.columns;
+    return [
+      ...DEFAULT_ATTRIBUTES.map((a) => `attributes.${a}`),
+      ...e.metricKeys.slice(0, DEFAULT_KEYS).map((k) => `metrics.${k}`),
+      ...e.paramKeys.slice(0, DEFAULT_KEYS).map((k) => `params.${k}`),
+    ];
+  }
+
+  private _columns(ids: string[]): TableColumn[] {
+    const out: TableColumn[] = [];
+    for (const id of ids) {
+      const c = parseColumnId(id);
+      if (!c) continue;
+      const key = c.key;
+      if (c.kind === 'attributes') {
+        const a = ATTRIBUTE_COLUMNS[key];
+        if (a) out.push({ id, ...a });
+      } else if (c.kind === 'metrics') {
+        out.push({
+          id, label: key, width: 120, numeric: true, sortable: true,
+          text: (r) => formatNumber(r.data.metrics[key]?.value),
+          title: (r) => { const m = r.data.metrics[key]; return m ? `${key} = ${m.value} (step ${m.step})` : `${key}: not logged`; },
+        });
+      } else {
+        const source = c.kind === 'params' ? 'params' : 'tags';
+        out.push({ id, label: key, width: 130, numeric: false, sortable: true, text: (r) => r.data[source][key] ?? '' });
+      }
+    }
+    return out;
+  }
+
+  private _groups(e: SiteExperiment): ColumnGroup[] {
+    return [
+      { kind: 'attributes', label: 'Attributes', options: Object.entries(ATTRIBUTE_COLUMNS).map(([k, v]) => ({ id: `attributes.${k}`, label: v.label })) },
+      { kind: 'metrics', label: 'Metrics', options: e.metricKeys.map((k) => ({ id: `metrics.${k}`, label: k })) },
+      { kind: 'params', label: 'Parameters', options: e.paramKeys.map((k) => ({ id: `params.${k}`, label: k })) },
+      { kind: 'tags', label: 'Tags', options: e.tagKeys.map((k) => ({ id: `tags.${k}`, label: k })) },
+    ];
+  }
+
+  private _body({ experiment, runs }: Loaded) {
+    const r = this.route;
+    const result = this._query(runs);
+    const ids = this._columnIds(experiment);
+    const selected = new Set(r.selected);
+    const sort = r.order.length ? parseOrderTerm(r.order[0]!) : null;
+    return html`
+      <div class="top">
+        <h1>${experiment.name}</h1>
+        <p class="sub">
+          <span>Experiment <span class="mono">${experiment.experimentId}</span></span>
+          ${experiment.tags['mlflow.note.content'] ? html`<span class="value">${experiment.tags['mlflow.note.content']}</span>` : ''}
+        </p>
+        <div class="toolbar" role="search">
+          <form class="filter" @submit=${this._onSubmit}>
+            <label for="filter" class="visually-hidden">Filter runs with MLflow's search syntax</label>
+            <input
+              id="filter"
+              type="search"
+              spellcheck="false"
+              autocomplete="off"
+              placeholder="metrics.rmse < 7 and params.lr = '0.1'"
+              aria-describedby="filter-help"
+              aria-invalid=${result.filterError ? 'true' : 'false'}
+              .value=${this._filterText}
+              @input=${this._onInput}
+            />
+            <button type="submit">Search</button>
+          </form>
+          <label>Show
+            <select aria-label="Which runs" .value=${r.view} @change=${(e: Event) => this._go({ view: (e.target as HTMLSelectElement).value as RunsRoute['view'] })}>
+              <option value="ACTIVE_ONLY">active runs</option>
+              <option value="DELETED_ONLY">deleted runs</option>
+              <option value="ALL">all runs</option>
+            </select>
+          </label>
+          <mlt-column-picker .groups=${this._groups(experiment)} .chosen=${ids} @columns-changed=${(e: CustomEvent<string[]>) => this._go({ columns: e.detail }, true)}></mlt-column-picker>
+          <button class="primary" ?disabled=${selected.size < 2} @click=${() => (location.hash = compareHref([...selected]))} aria-label=${`Compare ${selected.size} selected runs`}>Compare (${selected.size})</button>
+          ${selected.size ? html`<button @click=${() => this._go({ selected: [] }, true)}>Clear selection</button>` : ''}
+          <span class="count" role="status" aria-live="polite">${result.runs.length.toLocaleString('en-US')} of ${runs.length.toLocaleString('en-US')} runs</span>
+        </div>
+        ${result.filterError
+          ? html`<p class="filter-error error" role="alert">${result.filterError}</p>`
+          : html`<p class="help" id="filter-help">Filter with MLflow's syntax: <span class="mono">metrics.val_loss &lt; 0.5 and params.l2 = '0' and tags.model_type = 'tree'</span>. Keys: ↑↓ move, Enter opens, Space selects, / searches.</p>`}
+        ${result.orderError ? html`<p class="error" role="alert">${result.orderError}</p>` : ''}
+      </div>
+      <mlt-runs-table
+        .runs=${result.runs}
+        .columns=${this._columns(ids)}
+        .selected=${selected}
+        .sort=${sort}
+        @sort=${this._onSort}
+        @select=${this._onSelect}
+        @select-all=${(e: CustomEvent<boolean>) => this._go({ selected: e.detail ? [...new Set([...r.selected, ...result.runs.map((x) => x.info.runId)])] : [] }, true)}
+      ></mlt-runs-table>
+    `;
+  }
+
+  private _go(change: Partial<RunsRoute>, replace = false) {
+    navigate({ ...this.route, ...change }, { replace });
+  }
+
+  private _onInput(e: Event) {
+    this._filterText = (e.target as HTMLInputElement).value;
+    clearTimeout(this._debounce);
+    this._debounce = window.setTimeout(() => this._applyFilter(true), 400);
+  }
+
+  private _onSubmit(e: Event) {
+    e.preventDefault();
+    clearTimeout(this._debounce);
+    this._applyFilter(false);
+  }
+
+  private _applyFilter(replace: boolean) {
+    if (this._filterText === this.route.filter) return;
+    this._lastRouteFilter = this._filterText;
+    this._go({ filter: this._filterText }, replace);
+  }
+
+  private _onSort(e: CustomEvent<string>) {
+    const c = parseColumnId(e.detail);
+    if (!c) return;
+    const current = this.route.order.length ? parseOrderTerm(this.route.order[0]!) : null;
+    // Metrics sort best-first by default (descending); a second click flips.
+    const descending = current?.id === e.detail ? !current.descending : c.kind === 'metrics' || c.key === 'start_time';
+    const term = orderTerm(c, descending);
+    if (term) this._go({ order: [term] });
+  }
+
+  private _onSelect(e: CustomEvent<{ runId: string; selected: boolean }>) {
+    const set = new Set(this.route.selected);
+    if (e.detail.selected) set.add(e.detail.runId);
+    else set.delete(e.detail.runId);
+    this._go({ selected: [...set] }, true);
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mlt-runs-page': MltRunsPage;
+  }
+}
