@@ -92,18 +92,36 @@ function smallInt(text: string, from: number, to: number): number {
 
 const COMMON_VALUE = /^(?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|-?inf|nan)$/;
 
-/**
- * The latest value of a metric file (as latestMetric(parseMetricHistory(...))) without building the
- * whole history: what a search needs from every run. Lines of the common shape are scanned by hand
- * (no regex captures, no objects); the first unusual line hands the file to the full parser.
- */
+export interface MetricScan {
+  latest: Metric;
+  /** Number of lines (logged values). */
+  points: number;
+}
+
+function fullScan(key: string, text: string, where: string): MetricScan {
+  const history = parseMetricHistory(key, text, where);
+  return { latest: latestMetric(history), points: history.length };
+}
+
+/** The latest value of a metric file: latestMetric(parseMetricHistory(...)) without the history. */
 export function latestMetricInText(key: string, text: string, where: string): Metric {
+  return scanMetricText(key, text, where).latest;
+}
+
+/**
+ * A metric file's latest value and line count, without building the whole history: what a search
+ * or the site needs from every run. Lines of the common shape are scanned by hand (no regex
+ * captures, no objects); the first unusual line hands the file to the full parser, which also
+ * reports malformed files.
+ */
+export function scanMetricText(key: string, text: string, where: string): MetricScan {
   if (text.length === 0) malformed(key, where, 'No data found');
-  if (UNUSUAL_BREAK.test(text)) return latestMetric(parseMetricHistory(key, text, where));
+  if (UNUSUAL_BREAK.test(text)) return fullScan(key, text, where);
   let bestStep = 0;
   let bestTs = 0;
   let bestValue = NaN;
   let found = false;
+  let points = 0;
   let start = 0;
   const end = text.endsWith('\n') ? text.length - 1 : text.length;
   while (start <= end) {
@@ -112,12 +130,12 @@ export function latestMetricInText(key: string, text: string, where: string): Me
     const sp1 = text.indexOf(' ', start);
     const sp2 = sp1 < 0 || sp1 >= stop ? -1 : text.indexOf(' ', sp1 + 1);
     const sp3 = sp2 < 0 || sp2 >= stop ? -1 : text.indexOf(' ', sp2 + 1);
-    if (sp2 < 0 || sp2 >= stop || (sp3 >= 0 && sp3 < stop)) return latestMetric(parseMetricHistory(key, text, where));
+    if (sp2 < 0 || sp2 >= stop || (sp3 >= 0 && sp3 < stop)) return fullScan(key, text, where);
     const timestamp = smallInt(text, start, sp1);
     const negative = text.charCodeAt(sp2 + 1) === 45; // '-'
     const stepAbs = smallInt(text, negative ? sp2 + 2 : sp2 + 1, stop);
     const valueText = text.slice(sp1 + 1, sp2);
-    if (timestamp < 0 || stepAbs < 0 || !COMMON_VALUE.test(valueText)) return latestMetric(parseMetricHistory(key, text, where));
+    if (timestamp < 0 || stepAbs < 0 || !COMMON_VALUE.test(valueText)) return fullScan(key, text, where);
     const step = negative ? -stepAbs : stepAbs;
     // Python's max() by (step, timestamp, value): replace only on a strictly greater tuple.
     let replace = !found || step > bestStep || (step === bestStep && timestamp > bestTs);
@@ -132,9 +150,10 @@ export function latestMetricInText(key: string, text: string, where: string): Me
       bestValue = Number.isNaN(value) ? commonValue(valueText) : value;
       found = true;
     }
+    points++;
     start = stop + 1;
   }
-  return { key, value: bestValue, timestamp: bestTs, step: bestStep };
+  return { latest: { key, value: bestValue, timestamp: bestTs, step: bestStep }, points };
 }
 
 /** MLflow's order for "latest": (step, timestamp, value). A NaN value compares as neither greater nor smaller, as in Python. */

@@ -20,7 +20,7 @@ import {
   type ArtifactEntry, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
 } from './siteFormat.js';
-import { scanMetric } from './metricScan.js';
+import { scanMetricText as scanMetric } from '../format/metricFile.js';
 
 /** Default limit for copying an artifact into the site. */
 export const DEFAULT_ARTIFACT_LIMIT = 1024 * 1024;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { latestMetric, parseMetricHistory } from '../../src/format/metricFile.js';
-import { scanMetric } from '../../src/site/metricScan.js';
+import { scanMetricText as scanMetric } from '../../src/format/metricFile.js';
 import { metricColumns } from '../../ui/src/data/metricColumns.js';
 
 const value = fc.oneof(
