@@ -261,7 +261,11 @@ describe('mltrack projects run', () => {
     expect(result.code).toBe(0);
     const tags = (await store().getRun(JSON.parse(result.stdout).run_id)).data.tags;
     expect(tags['mlflow.source.git.commit']).toBe(git(cwd, env, 'rev-parse', 'HEAD'));
-    expect(tags['mlflow.source.name']).toBe(`file://${realpathSync(cwd)}#sub`);
+    // No remote: the project's place in the repository, never the local absolute path.
+    expect(tags['mlflow.source.name']).toBe('./sub');
+    git(cwd, env, 'remote', 'add', 'origin', 'git@example.com:team/churn.git');
+    const again = spawnCli(['--json', 'projects', 'run', 'sub'], { cwd, env });
+    expect((await store().getRun(JSON.parse(again.stdout).run_id)).data.tags['mlflow.source.name']).toBe('git@example.com:team/churn.git#sub');
   });
 
   it('refuses remote project URIs and unknown entry points with stable codes', () => {

@@ -4,21 +4,17 @@
  * params, the dataset as an input with its digest, and the model as an artifact.
  */
 import type { Command } from 'commander';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { findRepo } from '../../git/repo.js';
 import { commitTracking } from '../../git/trackingCommit.js';
 import { REASON_TAG } from '../../git/registryTags.js';
 import { currentUser } from '../../api/systemTags.js';
 import { RegistryStore } from '../../store/RegistryStore.js';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { contentDigest } from '../../api/datasetDigest.js';
-import * as mltrack from '../../api/fluent.js';
+import { FileStore } from '../../store/FileStore.js';
 import { describeParams, DEMO_GRID, DEMO_GRID_SPEC } from '../../demo/grid.js';
-import { loadIris, trainValidationSplit } from '../../demo/dataset.js';
-import { modelToJSON, train } from '../../demo/softmaxRegression.js';
 import { fail } from '../../format/errors.js';
 import type { CliContext } from '../context.js';
 import { cell } from '../output.js';
@@ -56,6 +52,36 @@ export interface DemoResult {
   model: { name: string; version: number; runId: string };
 }
 
+const BIN = fileURLToPath(new URL('../../../bin/mltrack.js', import.meta.url));
+const TRAIN_SCRIPT = new URL('../../demo/trainScript.js', import.meta.url).href;
+
+/** The MLproject and training program the demo's runs start. */
+function writeProjectFiles(dir: string): void {
+  writeFileSync(join(dir, 'train.mjs'), `// The demo's training program: mltrack's softmax regression on data/iris.csv.\nimport ${JSON.stringify(TRAIN_SCRIPT.replace('/src/demo/trainScript.ts', '/dist/demo/trainScript.js'))};\n`);
+  writeFileSync(
+    join(dir, 'MLproject'),
+    [
+      'name: iris-softmax',
+      'entry_points:',
+      '  main:',
+      '    parameters:',
+      '      learning_rate: {type: float, default: 0.1}',
+      '      l2: {type: float, default: 0.0}',
+      '    command: "node train.mjs --learning-rate {learning_rate} --l2 {l2}"',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** A real `mltrack` process in the demo project, as a user would start it; returns its --json result. */
+function runCli(dir: string, args: string[]): Record<string, unknown> {
+  const env = { ...process.env };
+  for (const key of ['MLFLOW_RUN_ID', 'MLTRACK_RUN_ID', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_EXPERIMENT_NAME', 'MLTRACK_MLRUNS', 'MLTRACK_EXPERIMENT']) delete env[key];
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env, encoding: 'utf8' });
+  if (result.status !== 0) throw fail('INVALID_STATE', `demo: mltrack ${args.slice(0, 2).join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim().split('\n').pop()}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
 /** The demo is a git repository of its own, so its runs have lineage and a tracking branch. */
 function initRepository(dir: string): void {
   const identity = ['-c', 'user.name=mltrack demo', '-c', 'user.email=demo@mltrack.invalid'];
@@ -77,43 +103,23 @@ function initRepository(dir: string): void {
 /** Build the demo project in `dir` and log the grid; used by the CLI and by tests. */
 export async function buildDemo(dir: string, onRun?: (done: number, total: number) => void): Promise<DemoResult> {
   prepareDirectory(dir);
+  writeProjectFiles(dir);
   initRepository(dir);
   const mlruns = join(dir, 'mlruns');
-  mltrack.resetFluentState();
-  mltrack.setTrackingUri(mlruns);
-  const experiment = await mltrack.setExperiment(DEMO_EXPERIMENT);
-  await mltrack.store().setExperimentTag(experiment.experimentId, 'mlflow.note.content', 'Softmax regression on Fisher\'s Iris data, over a grid of learning rates and L2 penalties.');
-  const dataPath = join(dir, 'data', 'iris.csv');
-  const digest = contentDigest(dataPath);
-  const split = trainValidationSplit(loadIris(), { seed: 42, validationFraction: 0.2 });
+  const store = new FileStore(mlruns);
+  const experimentId = await store.createExperiment(DEMO_EXPERIMENT, { tags: { 'mlflow.note.content': "Softmax regression on Fisher's Iris data, over a grid of learning rates and L2 penalties." } });
   const runs: DemoResult['runs'] = [];
   for (const [index, params] of DEMO_GRID.entries()) {
     const name = describeParams(params, DEMO_GRID_SPEC).replace(/ /g, '_');
-    const result = await mltrack.withRun({ runName: name, sourceName: 'mltrack demo', sourceDir: dir, tags: { model_type: 'softmax-regression', dataset: 'iris' } }, async (run) => {
-      await run.logParams({ learning_rate: params.learningRate, l2: params.l2, epochs: params.epochs, batch_size: params.batchSize, seed: params.seed });
-      await run.logInput(
-        { name: 'iris', digest, sourceType: 'local', source: JSON.stringify({ uri: 'data/iris.csv' }), schema: null, profile: JSON.stringify({ num_rows: 150, num_features: 4 }) },
-        'training',
-      );
-      const trained = await train(split, params, async (m) => {
-        await run.logMetrics({ train_loss: m.trainLoss, train_accuracy: m.trainAccuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy }, { step: m.epoch });
-      });
-      const modelDir = mkdtempSync(join(tmpdir(), 'mltrack-demo-model-'));
-      try {
-        writeFileSync(join(modelDir, 'model.json'), modelToJSON(trained.model));
-        await run.logModel(modelDir, {
-          flavors: { mltrack_softmax: { model_file: 'model.json', classes: trained.model.classes, features: trained.model.featureNames } },
-          signature: {
-            inputs: JSON.stringify(trained.model.featureNames.map((name) => ({ type: 'double', name, required: true }))),
-            outputs: JSON.stringify([{ type: 'string', name: 'species', required: true }]),
-          },
-        });
-      } finally {
-        rmSync(modelDir, { recursive: true, force: true });
-      }
-      return { runId: run.runId, final: trained.finalMetrics };
-    });
-    runs.push({ runId: result.runId, name, valAccuracy: result.final.valAccuracy, valLoss: result.final.valLoss });
+    const values = ['-P', `learning_rate=${params.learningRate}`, '-P', `l2=${params.l2}`];
+    // Two thirds of the grid run as an MLflow Project, the rest as a plain command: both are
+    // how people run training, and both end in the same kind of run.
+    const args = index < 6
+      ? ['projects', 'run', '.', '-n', name, ...values]
+      : ['run', '-n', name, ...values, '--', process.execPath, 'train.mjs', '--learning-rate', String(params.learningRate), '--l2', String(params.l2)];
+    const runId = runCli(dir, ['--json', ...args]).run_id as string;
+    const metrics = (await store.getRun(runId)).data.metrics;
+    runs.push({ runId, name, valAccuracy: metrics.val_accuracy!.value, valLoss: metrics.val_loss!.value });
     onRun?.(index + 1, DEMO_GRID.length);
   }
   const repo = findRepo(dir);
@@ -133,7 +139,7 @@ export async function buildDemo(dir: string, onRun?: (done: number, total: numbe
   await registry.transitionModelVersionStage(DEMO_MODEL, version.version, 'Production', true);
   await registry.setAlias(DEMO_MODEL, 'champion', version.version);
   const committed = await commitTracking({ repo, mlruns, branch: 'mltrack' });
-  return { dir, mlruns, experimentId: experiment.experimentId, runs, commit: committed?.commit ?? null, model: { name: DEMO_MODEL, version: version.version, runId: best.runId } };
+  return { dir, mlruns, experimentId, runs, commit: committed?.commit ?? null, model: { name: DEMO_MODEL, version: version.version, runId: best.runId } };
 }
 
 export function registerDemo(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -153,7 +159,7 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
         return;
       }
       const ranked = [...result.runs].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss);
-      const store = mltrack.store();
+      const store = new FileStore(result.mlruns);
       ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}`);
       ctx.out.line(`and committed them to the tracking branch 'mltrack' (${result.commit?.slice(0, 10)}).`);
       ctx.out.line(`The best run is registered as ${result.model.name} v${result.model.version}, promoted through Staging to Production.\n`);

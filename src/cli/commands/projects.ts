@@ -42,7 +42,16 @@ function projectSourceName(dir: string): string {
   }
   if (!root) return dir;
   const sub = relative(realpathSync(root), realpathSync(dir));
-  return `file://${root}${sub ? `#${sub}` : ''}`;
+  // MLflow writes file://<absolute root>#<sub>; the tracking branch and the site are shared, so
+  // name the repository by its remote, or else by the project's place inside it, never by a home path.
+  let url = '';
+  try {
+    url = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    url = '';
+  }
+  if (url) return `${url}${sub ? `#${sub}` : ''}`;
+  return sub ? `./${sub}` : '.';
 }
 
 export function registerProjects(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
