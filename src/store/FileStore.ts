@@ -19,7 +19,7 @@ import {
 import { formatMetricLine } from '../format/metricFile.js';
 import { formatRunMeta } from '../format/runMeta.js';
 import { randomRunName } from '../format/runNames.js';
-import { searchExperiments, searchRuns, type SearchOptions } from '../format/search/index.js';
+import type { SearchOptions } from '../format/search/index.js';
 import {
   LIMITS, validateExperimentId, validateExperimentName, validateKey, validateMetricValue, validateRunId, validateStep, validateTimestamp, validateValueLength,
 } from '../format/validation.js';
@@ -27,6 +27,7 @@ import { copyIntoArtifacts, listArtifacts, readArtifact, writeArtifact } from '.
 import { appendOnce, createExclusive, writeAtomic } from './fsWrite.js';
 import { FsTreeReader } from './FsTreeReader.js';
 import { MlrunsReader, type RunLocation } from './MlrunsReader.js';
+import { TrackingView } from './TrackingView.js';
 
 export const RUN_NAME_TAG = 'mlflow.runName';
 export const DESCRIPTION_TAG = 'mlflow.note.content';
@@ -65,11 +66,13 @@ interface LocatedRun extends RunLocation {
 export class FileStore {
   readonly root: string;
   readonly reader: MlrunsReader;
+  private readonly view: TrackingView;
   private readonly clock: () => number;
 
   constructor(root: string, options: { clock?: () => number } = {}) {
     this.root = resolve(root);
     this.reader = new MlrunsReader(new FsTreeReader(this.root));
+    this.view = new TrackingView(this.reader);
     this.clock = options.clock ?? Date.now;
     this.ensureRoot();
   }
@@ -123,23 +126,18 @@ export class FileStore {
     return id;
   }
 
-  async getExperiment(experimentId: string): Promise<Experiment> {
-    validateExperimentId(experimentId);
-    const found = await this.reader.findExperiment(experimentId);
-    if (!found) throw fail('NOT_FOUND', `No Experiment with id=${experimentId} exists`, { experimentId });
-    return found.experiment;
+  // Reads shared with trees mltrack does not write to (a revision of the tracking branch).
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.view.getExperiment(experimentId);
   }
 
   /** Active or deleted; with duplicate names, MLflow's default order picks (creation_time DESC, id ASC). */
-  async getExperimentByName(name: string): Promise<Experiment | null> {
-    const matches = (await this.reader.listExperiments('ALL')).map((e) => e.experiment).filter((e) => e.name === name);
-    if (matches.length === 0) return null;
-    return searchExperiments(matches, { maxResults: 1 }).items[0] ?? null;
+  getExperimentByName(name: string): Promise<Experiment | null> {
+    return this.view.getExperimentByName(name);
   }
 
-  async searchExperiments(options: SearchOptions & { viewType?: ViewType } = {}): Promise<Page<Experiment>> {
-    const located = await this.reader.listExperiments(options.viewType ?? 'ACTIVE_ONLY');
-    return searchExperiments(located.map((e) => e.experiment), options);
+  searchExperiments(options: SearchOptions & { viewType?: ViewType } = {}): Promise<Page<Experiment>> {
+    return this.view.searchExperiments(options);
   }
 
   private async activeExperimentDir(experimentId: string, action: string): Promise<{ dir: string; experiment: Experiment }> {
@@ -449,11 +447,8 @@ export class FileStore {
     return this.reader.metricHistory(run.dir, key);
   }
 
-  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
-    const wanted = new Set(input.experimentIds);
-    const experiments = (await this.reader.listExperiments('ALL')).filter((e) => wanted.has(e.experiment.experimentId));
-    const runs = await this.reader.readRuns(experiments);
-    return searchRuns(runs, input);
+  searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    return this.view.searchRuns(input);
   }
 
   /** Record dataset inputs (MLflow's log_inputs): one dataset record per (name, digest), one input edge per run. */
