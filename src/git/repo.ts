@@ -68,6 +68,14 @@ export async function compareAndSwapRef(repo: GitRepo, ref: string, next: string
   }
 }
 
+/** Whether commit `a` is reachable from commit `b` (an ancestor of it, or the same commit). */
+export async function isAncestor(repo: GitRepo, a: string, b: string): Promise<boolean> {
+  return git(repo, ['merge-base', '--is-ancestor', a, b]).then(
+    () => true,
+    () => false,
+  );
+}
+
 export async function git(repo: GitRepo, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
   const { stdout } = await run('git', ['--git-dir', repo.gitdir, ...args], { cwd: options.cwd ?? repo.workdir ?? repo.gitdir, env: options.env, maxBuffer: 256 * 1024 * 1024 });
   return stdout;

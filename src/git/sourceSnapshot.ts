@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { fail } from '../format/errors.js';
-import { compareAndSwapRef, git, resolveRef, type GitRepo } from './repo.js';
+import { compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from './repo.js';
 import { snapshotRef } from './trackingLayout.js';
 
 const run = promisify(execFile);
@@ -60,7 +60,7 @@ export async function pendingSnapshots(repo: GitRepo, branchTip: string | null):
   const out: string[] = [];
   for (const oid of new Set(readFileSync(path, 'utf8').split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l)))) {
     if (!(await resolveRef(repo, oid))) continue;
-    if (branchTip && (await git(repo, ['merge-base', '--is-ancestor', oid, branchTip]).then(() => true, () => false))) continue;
+    if (branchTip && (await isAncestor(repo, oid, branchTip))) continue;
     out.push(oid);
   }
   return out;

@@ -13,7 +13,7 @@ import { lfsAvailable, lfsFetch, lfsPush, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
 import { listRegistryTagNames, syncRegistryTags } from './registryTags.js';
 import { formatCommit, formatTree, writeObject } from './objects.js';
-import { committerIdentity, compareAndSwapRef, git, resolveRef, type GitRepo } from './repo.js';
+import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from './repo.js';
 import { commitTracking } from './trackingCommit.js';
 import { branchRef, MLRUNS_PATH, remoteRef } from './trackingLayout.js';
 
@@ -44,15 +44,6 @@ async function mlrunsTreeOf(objects: ObjectReader, commit: string | null): Promi
   if (!commit) return null;
   const entry = await objects.entry((await objects.commit(commit)).tree, MLRUNS_PATH);
   return entry && entry.mode === '40000' ? entry.oid : null;
-}
-
-async function isAncestor(repo: GitRepo, a: string, b: string): Promise<boolean> {
-  try {
-    await git(repo, ['merge-base', '--is-ancestor', a, b]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Fetch the remote's tracking branch; false when the remote has none yet. */

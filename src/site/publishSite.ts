@@ -9,7 +9,7 @@ import { simpleGit } from 'simple-git';
 import { fail } from '../format/errors.js';
 import { ObjectReader } from '../git/objectStore.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from '../git/objects.js';
-import { committerIdentity, compareAndSwapRef, git, resolveRef, type GitRepo } from '../git/repo.js';
+import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from '../git/repo.js';
 import { branchRef, remoteRef } from '../git/trackingLayout.js';
 import { sitePaths } from './siteFormat.js';
 
@@ -45,15 +45,6 @@ export function writeDirTree(gitdir: string, dir: string, counter: { files: numb
     }
   }
   return writeObject(gitdir, 'tree', formatTree(entries));
-}
-
-async function isAncestor(repo: GitRepo, a: string, b: string): Promise<boolean> {
-  try {
-    await git(repo, ['merge-base', '--is-ancestor', a, b]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function client(repo: GitRepo) {

@@ -10,7 +10,6 @@ import { parseLifecycleStage } from '../format/experimentMeta.js';
 import { fileUriToPath } from '../format/fileUri.js';
 import { ARTIFACTS_DIR, INPUTS_DIR, META_FILE, METRICS_DIR, MODELS_DIR, OUTPUTS_DIR, PARAMS_DIR, TAGS_DIR, TRASH_DIR, joinPath } from '../format/layout.js';
 import { parsePyFloat, parsePyInt } from '../format/pyFloat.js';
-import { decodeUtf8 } from '../format/text.js';
 import { YamlFields } from '../format/yaml.js';
 import { MlrunsReader } from './MlrunsReader.js';
 import type { TreeReader } from './TreeReader.js';
@@ -91,11 +90,6 @@ export class LoggedModelReader {
     this.files = new MlrunsReader(tree);
   }
 
-  private async text(path: string): Promise<string | null> {
-    const bytes = await this.tree.read(path);
-    return bytes === null ? null : decodeUtf8(bytes, this.tree.describe(path));
-  }
-
   /** Experiment directories, active and in `.trash`, that may hold logged models. */
   private async experimentDirs(): Promise<string[]> {
     const out: string[] = [];
@@ -108,7 +102,7 @@ export class LoggedModelReader {
 
   private async readModelDir(dir: string): Promise<LoggedModel | null> {
     const metaPath = joinPath(dir, META_FILE);
-    const text = await this.text(metaPath);
+    const text = await this.files.text(metaPath);
     if (text === null) return null;
     const where = this.tree.describe(metaPath);
     const f = YamlFields.parse(text, where);
@@ -123,7 +117,7 @@ export class LoggedModelReader {
     const metrics: Record<string, LoggedModelMetric[]> = {};
     for (const key of await this.files.keyFiles(joinPath(dir, METRICS_DIR), 'metric')) {
       const path = joinPath(dir, METRICS_DIR, key);
-      const body = (await this.text(path)) ?? '';
+      const body = (await this.files.text(path)) ?? '';
       const fileWhere = this.tree.describe(path);
       if (body.length === 0) throw fail('MALFORMED_METRIC', `Metric '${key}' is malformed (${fileWhere}): No data found`, { key, path: fileWhere });
       const lines = (body.endsWith('\n') ? body.slice(0, -1) : body).split('\n');
@@ -182,7 +176,7 @@ export class LoggedModelReader {
     for (const entry of (await this.tree.list(joinPath(runDir, OUTPUTS_DIR))) ?? []) {
       if (!entry.isDir) continue;
       const path = joinPath(runDir, OUTPUTS_DIR, entry.name, META_FILE);
-      const text = await this.text(path);
+      const text = await this.files.text(path);
       if (text === null) continue;
       const f = YamlFields.parse(text, this.tree.describe(path));
       const modelId = f.string('destination_id') || entry.name;
@@ -199,7 +193,7 @@ export class LoggedModelReader {
     for (const entry of (await this.tree.list(joinPath(runDir, INPUTS_DIR))) ?? []) {
       if (!entry.isDir) continue;
       const path = joinPath(runDir, INPUTS_DIR, entry.name, META_FILE);
-      const text = await this.text(path);
+      const text = await this.files.text(path);
       if (text === null) continue;
       const f = YamlFields.parse(text, this.tree.describe(path));
       if (f.string('source_type') !== 'MODEL') continue;

@@ -10,7 +10,6 @@ import {
   ALIASES_DIR, MODEL_STAGES, STAGE_DELETED_INTERNAL, VERSION_DIR_PREFIX, canonicalStage, parseModelVersionMeta, parseRegisteredModelMeta,
   type ModelVersionMeta, type RegisteredModelMeta,
 } from '../format/registryMeta.js';
-import { decodeUtf8 } from '../format/text.js';
 import { MlrunsReader } from './MlrunsReader.js';
 import type { TreeReader } from './TreeReader.js';
 
@@ -54,13 +53,8 @@ export class RegistryReader {
     this.files = new MlrunsReader(tree);
   }
 
-  private async text(path: string): Promise<string | null> {
-    const bytes = await this.tree.read(path);
-    return bytes === null ? null : decodeUtf8(bytes, this.tree.describe(path));
-  }
-
   private async requiredText(path: string): Promise<string> {
-    const text = await this.text(path);
+    const text = await this.files.text(path);
     if (text === null) {
       throw fail('MALFORMED_FILE', `${this.tree.describe(path)}: Yaml file does not exist (every registry directory needs its meta.yaml)`, { path });
     }
@@ -87,7 +81,7 @@ export class RegistryReader {
       for (const entry of (await this.tree.list(joinPath(folder, rel))) ?? []) {
         const key = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDir) await walk(key);
-        else out[key] = (await this.text(joinPath(folder, key))) ?? '';
+        else out[key] = (await this.files.text(joinPath(folder, key))) ?? '';
       }
     };
     await walk('');
@@ -192,7 +186,7 @@ export class RegistryReader {
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkModelName(name);
     if (!(await this.modelDirExists(name))) throw fail('NOT_FOUND', `Registered Model with name=${name} not found`, { name });
-    const version = await this.text(joinPath(MODELS_DIR, name, ALIASES_DIR, alias));
+    const version = await this.files.text(joinPath(MODELS_DIR, name, ALIASES_DIR, alias));
     if (version === null) throw fail('INVALID_ARGUMENT', `Registered model alias ${alias} not found.`, { name, alias });
     return this.getModelVersion(name, version);
   }
