@@ -13,7 +13,7 @@ import { fmtBytes, fmtInt, fmtMs, fmtRatio, median, since } from './lib/timing.j
 
 const SELF = fileURLToPath(import.meta.url);
 const READALL_CHILD = fileURLToPath(new URL('./lib/readAllChild.js', import.meta.url));
-export const CORPUS = process.env.MLTRACK_CORPUS ?? fileURLToPath(new URL('../../shared/fixtures/mlflow-written', import.meta.url));
+export const CORPUS = process.env.MLTRACK_CORPUS ?? fileURLToPath(new URL('../test/fixtures/mlflow-written', import.meta.url));
 export const CASE = 'many-runs';
 
 const progress = (msg) => console.log(`  .. ${msg}`);
