@@ -1,14 +1,16 @@
-// Entry point: `node bench/run.js [logging] [search] [corpus] [--runs 1000,10000] [--points 20000] [--repeat N] [--fresh]`.
+// Entry point: `node bench/run.js [logging] [search] [corpus] [--runs 1000,10000] [--points 20000] [--repeat N] [--fresh] [--track]`.
 // Runs every benchmark in sequence, or only those named. Needs a build (`npm run bench` builds first).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { printMachine } from './lib/machine.js';
+import { printedTables } from './lib/table.js';
 import { cleanupTempDirs } from './lib/tmp.js';
+import { trackBenchmark } from './lib/track.js';
 
 const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site'];
 
 function parseArgs(argv) {
-  const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false };
+  const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false, track: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -26,6 +28,7 @@ function parseArgs(argv) {
     else if (is('--points')) opts.points = int(value());
     else if (is('--repeat')) opts.repeat = int(value());
     else if (arg === '--fresh') opts.fresh = true;
+    else if (arg === '--track') opts.track = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else if (BENCHES.includes(arg)) opts.names.push(arg);
     else throw new Error(`unknown argument '${arg}' (benchmarks: ${BENCHES.join(', ')})`);
@@ -38,7 +41,8 @@ const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --runs N[,N...]   search: tree sizes (default 1000,10000)
   --points N        logging: metric points (default 20000)
   --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3)
-  --fresh           search: regenerate the cached trees`;
+  --fresh           search: regenerate the cached trees
+  --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)`;
 
 let opts;
 try {
@@ -56,10 +60,11 @@ if (!existsSync(fileURLToPath(new URL('../dist/store/FileStore.js', import.meta.
   process.exit(2);
 }
 
-printMachine();
+const machine = printMachine();
 const started = process.hrtime.bigint();
 try {
   for (const name of opts.names) {
+    const firstTable = printedTables.length;
     if (name === 'logging') {
       const { runLogging } = await import('./logging.js');
       await runLogging({ points: opts.points, repeat: opts.repeat ?? 3 });
@@ -81,6 +86,10 @@ try {
     } else if (name === 'run-overhead') {
       const { runRunOverhead } = await import('./runOverhead.js');
       await runRunOverhead({ repeat: opts.repeat ?? 20 });
+    }
+    if (opts.track) {
+      const tracked = await trackBenchmark(name, machine, { runs: opts.runsList, points: opts.points, repeat: opts.repeat ?? null }, firstTable);
+      console.log(`\ntracked: run ${tracked.runId} with ${tracked.metrics} metrics (node bin/mltrack.js runs show ${tracked.runId})`);
     }
   }
 } finally {

@@ -5,7 +5,11 @@
  * @param {string[]} header  column names; the first column is the row label
  * @param {Array<Array<string|number>>} rows
  */
+/** Every table printed so far, for `--track` (bench/lib/track.js). */
+export const printedTables = [];
+
 export function printTable(title, header, rows) {
+  printedTables.push({ title, header: header.map(String), rows: rows.map((row) => row.map(String)) });
   const cells = [header, ...rows].map((row) => row.map((c) => String(c)));
   const widths = header.map((_, i) => Math.max(3, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (row, isHeader) =>
