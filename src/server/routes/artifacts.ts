@@ -12,7 +12,7 @@ import { fail } from '../../format/errors.js';
 import { fileInfoJson } from '../../format/restJson.js';
 import { TEMP_PREFIX } from '../../format/layout.js';
 import { listArtifacts } from '../../store/artifacts.js';
-import { presentArtifactUri, proxiedPath, type ServerContext } from '../context.js';
+import { ARTIFACTS_SCHEME, presentArtifactUri, proxiedPath, type ServerContext } from '../context.js';
 import { addEndpoint, int, sendJson, str } from '../endpoint.js';
 
 export function artifactListRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -22,8 +22,12 @@ export function artifactListRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const runId = a.run_id || a.run_uuid;
       if (!runId) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'run_id'.");
       const run = await ctx.store.getRun(runId);
-      const files = await ctx.store.listArtifacts(runId, a.path ?? '');
-      return { root_uri: presentArtifactUri(ctx, run.info.artifactUri), files: files.map(fileInfoJson) };
+      const rootUri = presentArtifactUri(ctx, run.info.artifactUri);
+      // What the client sees as mlflow-artifacts:/<rel> is <artifacts root>/<rel>, the proxy's file.
+      const files = rootUri.startsWith(ARTIFACTS_SCHEME)
+        ? listArtifacts(join(ctx.artifactsRoot, rootUri.slice(ARTIFACTS_SCHEME.length + 1)), a.path ?? '')
+        : await ctx.store.listArtifacts(runId, a.path ?? '');
+      return { root_uri: rootUri, files: files.map(fileInfoJson) };
     },
   });
 }
