@@ -38,7 +38,7 @@ Examples:
   mltrack server                                  http://127.0.0.1:5000, no users (loopback)
   MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
   mltrack server --port 0 --json                  prints {"url": ..., "port": ...} once listening
-  mltrack server add-user alice --role promote --users users.yml --password-env ALICE_PW
+  mltrack server add-user alice --role promote --file users.yml --password-env ALICE_PW
   mltrack server --host 0.0.0.0 --users users.yml --serve-ui
 
 Clients authenticate as MLflow's do: MLFLOW_TRACKING_USERNAME/PASSWORD (HTTP Basic) or
@@ -69,12 +69,12 @@ Runs ended through the server are committed to the tracking branch when auto_com
   server
     .command('add-user <name>')
     .description('add or replace a user in a users file')
-    .requiredOption('--users <file>', '[string] the users file (created when missing)')
+    .requiredOption('--file <file>', '[string] the users file (created when missing); pass it to the server with --users')
     .requiredOption('--role <role>', '[string] read, write or promote')
     .option('--password-env <var>', '[string] take the password from this environment variable')
     .option('--token', 'generate a bearer token (printed once; only its hash is stored)')
-    .addHelpText('after', '\nExamples:\n  ALICE_PW=s3cret mltrack server add-user alice --role promote --users users.yml --password-env ALICE_PW\n  mltrack server add-user ci --role write --users users.yml --token --json')
-    .action(run(async (ctx, name: string, opts: { users: string; role: string; passwordEnv?: string; token?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  ALICE_PW=s3cret mltrack server add-user alice --role promote --file users.yml --password-env ALICE_PW\n  mltrack server add-user ci --role write --file users.yml --token --json')
+    .action(run(async (ctx, name: string, opts: { file: string; role: string; passwordEnv?: string; token?: boolean }) => {
       const { hashPassword, hashToken, ROLES } = await import('../../server/auth.js');
       if (!ROLES.includes(opts.role as never)) throw fail('INVALID_ARGUMENT', `Invalid role '${opts.role}': expected one of ${ROLES.join(', ')}`);
       if (!opts.passwordEnv && !opts.token) throw fail('INVALID_ARGUMENT', 'Give --password-env VAR or --token (or both)');
@@ -89,13 +89,13 @@ Runs ended through the server are committed to the tracking branch when auto_com
         token = `mlt_${randomBytes(24).toString('base64url')}`;
         record.tokens = [hashToken(token)];
       }
-      const file = resolve(ctx.cwd, opts.users);
+      const file = resolve(ctx.cwd, opts.file);
       const data = existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as { users?: Record<string, unknown>[] } | null) ?? {}) : {};
       const users = (data.users ?? []).filter((u) => u.name !== name);
       users.push(record);
       writeAtomic(file, stringify({ ...data, users }));
       if (ctx.out.json) return ctx.out.data({ name, role: opts.role, token });
-      ctx.out.line(`user ${name} (${opts.role}) written to ${opts.users}`);
+      ctx.out.line(`user ${name} (${opts.role}) written to ${opts.file}`);
       if (token) ctx.out.line(`token (shown once): ${token}`);
     }));
 }

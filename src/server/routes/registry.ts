@@ -2,14 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../../format/errors.js';
 import { canonicalStage } from '../../format/registryMeta.js';
+import { CHANGED_BY_TAG } from '../../git/registryTags.js';
 import type { Principal } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { addEndpoint, bool, int, keyValueList, str, strList } from '../endpoint.js';
 import { HttpError } from '../httpErrors.js';
 import { modelVersionOut, pairsToRecord, registeredModelOut } from '../json.js';
 
-/** Version tag naming who made a version's last registry change (also in the git tag's annotation). */
-export const CHANGED_BY_TAG = 'mltrack.changed_by';
 
 function versionNumber(text: string | number): number {
   const n = Number(String(text).trim());
