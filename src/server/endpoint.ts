@@ -50,6 +50,10 @@ export function addEndpoint<A>(app: FastifyInstance, spec: EndpointSpec<A>): voi
       url: spec.path,
       schema,
       config: { role: spec.role },
+      // MLflow's Python client sends DELETE arguments as a JSON body, some clients as a query string.
+      preValidation: method === 'DELETE' ? async (req) => {
+        if (req.body === undefined || req.body === null || req.body === '') req.body = { ...(req.query as object) };
+      } : undefined,
       handler: async (req, reply) => {
         const args = ((method === 'GET' ? req.query : req.body) ?? {}) as A;
         return sendJson(reply, await spec.handle(args, req.principal ?? null, req));

@@ -58,6 +58,15 @@ export function experimentRoutes(app: FastifyInstance, ctx: ServerContext): void
     },
   });
 
+  // MLflow 1.x clients (the mlflow npm package among them) still list instead of search.
+  addEndpoint<{ view_type?: string }>(app, {
+    method: 'GET', path: '/experiments/list', role: 'read', args: { view_type: viewType },
+    async handle(a) {
+      const page = await store.searchExperiments({ viewType: parseViewType(a.view_type), maxResults: 50000 });
+      return { experiments: page.items.map((e) => experimentOut(ctx, e)) };
+    },
+  });
+
   addEndpoint<{ experiment_id: string; new_name?: string }>(app, {
     method: 'POST', path: '/experiments/update', role: 'write', args: { experiment_id: str, new_name: str }, required: ['experiment_id'],
     async handle(a) {
