@@ -27,6 +27,8 @@ export interface StartServerOptions {
   artifactsDestination?: string;
   usersFile?: string;
   serveUi?: boolean;
+  /** No users even if the config names a users file (mltrack run's private loopback server). */
+  noUsers?: boolean;
   /** Called when a commit hook fails (the request itself has succeeded). */
   onWarning?: (message: string) => void;
 }
@@ -45,7 +47,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config, cwd } = options;
   const host = options.host ?? '127.0.0.1';
   const settings = readServerSettings(config.configFile);
-  const usersFile = options.usersFile ?? (settings.usersFile ? resolve(config.configFile ? join(config.configFile, '..') : cwd, settings.usersFile) : null);
+  const usersFile = options.noUsers ? null : options.usersFile ?? (settings.usersFile ? resolve(config.configFile ? join(config.configFile, '..') : cwd, settings.usersFile) : null);
   let users: Users | null = null;
   if (!isLoopbackHost(host)) {
     // Anyone who can reach a non-loopback address could write: refuse to serve without users.
