@@ -104,7 +104,7 @@ const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: strin
 };
 
 /** Keys other issues own (site settings) are accepted and left to their readers. */
-const KNOWN_SECTIONS = new Set(['site', 'github']);
+const KNOWN_SECTIONS = new Set(['site', 'github', 'server']);
 
 export function readConfigFile(path: string): ConfigLayer {
   return parseConfigText(readFileSync(path, 'utf8'), path, dirname(path));
@@ -134,7 +134,9 @@ export function parseConfigText(text: string, where: string, base: string): Conf
 
 export function readEnvironment(env: NodeJS.ProcessEnv, cwd: string): ConfigLayer {
   const layer: ConfigLayer = {};
-  const uri = env.MLTRACK_MLRUNS || env.MLFLOW_TRACKING_URI;
+  // An http(s) tracking URI names an MLflow server (say, `mltrack run`'s own) for MLflow clients; the tree is elsewhere.
+  const trackingUri = env.MLFLOW_TRACKING_URI && /^https?:/i.test(env.MLFLOW_TRACKING_URI) ? undefined : env.MLFLOW_TRACKING_URI;
+  const uri = env.MLTRACK_MLRUNS || trackingUri;
   if (uri) layer.mlruns = trackingUriToPath(uri, cwd, env.MLTRACK_MLRUNS ? 'MLTRACK_MLRUNS' : 'MLFLOW_TRACKING_URI');
   const experiment = env.MLTRACK_EXPERIMENT || env.MLFLOW_EXPERIMENT_NAME;
   if (experiment) layer.experiment = experiment;

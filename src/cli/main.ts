@@ -17,6 +17,7 @@ import { registerReview } from './commands/review.js';
 import { registerModels } from './commands/models.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
+import { registerServer } from './commands/server.js';
 import { registerSite } from './commands/site.js';
 import { registerTrack } from './commands/track.js';
 import { registerVerify } from './commands/verify.js';
@@ -83,6 +84,7 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerDemo(program, run);
   registerVerify(program, run);
   registerSite(program, run);
+  registerServer(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

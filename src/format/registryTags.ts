@@ -104,6 +104,8 @@ export interface EventAnnotation {
   reason: string | null;
   /** The tracking-branch commit that holds the change. */
   commit: string;
+  /** Who made the change, when a server with users made it (the mltrack.changed_by version tag). */
+  changedBy?: string | null;
 }
 
 /** The annotated tag message: a title line, then `key: value` lines a program can read back. */
@@ -114,6 +116,7 @@ export function formatEventMessage(a: EventAnnotation): string {
   if (e.kind === 'stage') lines.push(`stage: ${tagToStage(e.stage!)}`, `timestamp: ${e.timestamp}`);
   lines.push(`run_id: ${a.runId ?? ''}`, `commit: ${a.commit}`);
   if (a.reason) lines.push(`reason: ${JSON.stringify(a.reason)}`);
+  if (a.changedBy) lines.push(`changed_by: ${JSON.stringify(a.changedBy)}`);
   return lines.join('\n') + '\n';
 }
 

@@ -14,10 +14,13 @@ import { MLRUNS_PATH } from './trackingLayout.js';
 
 /** Version tag whose value explains a change ("why"); copied into the event's annotation. */
 export const REASON_TAG = 'mltrack.reason';
+/** Version tag naming the authenticated user of the last registry change (mltrack server). */
+export const CHANGED_BY_TAG = 'mltrack.changed_by';
 
 export interface AnnotatedEvent extends RegistryEvent {
   runId: string | null;
   reason: string | null;
+  changedBy?: string | null;
 }
 
 async function entries(objects: ObjectReader, oid: string | null | undefined): Promise<Map<string, TreeEntry>> {
@@ -35,7 +38,9 @@ async function readVersion(objects: ObjectReader, versionTree: TreeEntry | undef
     const tags = await entries(objects, files.get('tags')?.oid);
     const reasonEntry = tags.get(REASON_TAG);
     const reason = reasonEntry ? Buffer.from(await objects.blob(reasonEntry.oid)).toString('utf8') : null;
-    return { ...parsed, reason };
+    const byEntry = tags.get(CHANGED_BY_TAG);
+    const changedBy = byEntry ? Buffer.from(await objects.blob(byEntry.oid)).toString('utf8') : null;
+    return { ...parsed, reason, changedBy };
   } catch {
     return null; // verify reports unreadable metas; events skip them
   }
@@ -57,7 +62,7 @@ export async function registryEventsBetween(objects: ObjectReader, before: strin
       const old = await readVersion(objects, oldVersions.get(name));
       // A reason belongs to the change that set it: one left over from an earlier change is not repeated.
       const reason = now.reason !== null && now.reason !== old?.reason ? now.reason : null;
-      const base = { model: now.name, version: now.version, runId: now.runId, reason };
+      const base = { model: now.name, version: now.version, runId: now.runId, reason, changedBy: now.changedBy };
       if (!old) events.push({ kind: 'registered', ...base });
       const entered = !old ? now.currentStage !== 'None' : old.currentStage !== now.currentStage;
       if (entered) {
@@ -81,7 +86,7 @@ export async function createRegistryTags(repo: GitRepo, commit: string, events: 
   const created: string[] = [];
   for (const event of events) {
     const name = formatRegistryTag(event);
-    const message = formatEventMessage({ event, runId: event.runId, reason: event.reason, commit });
+    const message = formatEventMessage({ event, runId: event.runId, reason: event.reason, commit, changedBy: event.changedBy });
     const body = `object ${commit}\ntype commit\ntag ${name}\ntagger ${formatSignature(who)}\n\n${message}`;
     const tag = writeObject(repo.gitdir, 'tag', Buffer.from(body));
     if (await compareAndSwapRef(repo, `refs/tags/${name}`, tag, null, 'mltrack: registry event')) created.push(name);

@@ -48,6 +48,8 @@ export interface LaunchOptions extends RunTarget {
   cwd: string;
   /** Environment the child starts from; the run's variables are added to it. */
   env: NodeJS.ProcessEnv;
+  /** The child's MLFLOW_TRACKING_URI: an http URI of a server over the tree; absent: the tree's file: URI. */
+  trackingUri?: string;
   /** Where the child's output is echoed (null: not echoed). */
   stdout: Sink | null;
   stderr: Sink | null;
@@ -80,9 +82,15 @@ export interface LaunchResult {
 }
 
 /** The child's environment: the base plus the variables that point MLflow and mltrack at the run. */
-export function childEnvironment(base: NodeJS.ProcessEnv, mlruns: string, target: RunTarget): NodeJS.ProcessEnv {
+export function childEnvironment(base: NodeJS.ProcessEnv, mlruns: string, target: RunTarget, trackingUri?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
-  env.MLFLOW_TRACKING_URI = pathToFileUri(mlruns);
+  if (trackingUri) {
+    env.MLFLOW_TRACKING_URI = trackingUri;
+  } else {
+    env.MLFLOW_TRACKING_URI = pathToFileUri(mlruns);
+    // MLflow 3.13 and later refuse a file: tracking URI unless this is set.
+    env.MLFLOW_ALLOW_FILE_STORE = 'true';
+  }
   env.MLTRACK_MLRUNS = mlruns;
   env.MLFLOW_RUN_ID = target.runId;
   env.MLTRACK_RUN_ID = target.runId;
@@ -169,7 +177,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   const { store, runId, warn } = options;
   const [program, ...args] = options.argv;
   if (!program) throw fail('INVALID_ARGUMENT', 'No command to run');
-  const env = childEnvironment(options.env, store.root, options);
+  const env = childEnvironment(options.env, store.root, options, options.trackingUri);
 
   let artifactDir: string | null = null;
   try {

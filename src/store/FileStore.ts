@@ -103,7 +103,8 @@ export class FileStore {
     writeAtomic(join(this.abs(dir), META_FILE), formatExperimentMeta(meta));
   }
 
-  async createExperiment(name: string, options: { artifactLocation?: string; tags?: Record<string, string> } = {}): Promise<string> {
+  /** `artifactRoot`: with no artifactLocation, artifacts go to `<artifactRoot>/<id>` instead of the tree (a server's --artifacts-destination). */
+  async createExperiment(name: string, options: { artifactLocation?: string; artifactRoot?: string; tags?: Record<string, string> } = {}): Promise<string> {
     validateExperimentName(name);
     const tags = options.tags ?? {};
     for (const key of Object.keys(tags)) validateKey('experiment tag', key);
@@ -118,7 +119,7 @@ export class FileStore {
     const now = this.clock();
     const location = options.artifactLocation
       ? resolveArtifactLocation(options.artifactLocation)
-      : pathToFileUri(this.abs(id));
+      : pathToFileUri(options.artifactRoot ? join(resolve(options.artifactRoot), id) : this.abs(id));
     mkdirSync(this.abs(id), { recursive: true });
     for (const [key, value] of Object.entries(tags)) this.writeValue(id, TAGS_DIR, key, value);
     // meta.yaml last: until it exists, readers skip the directory.

@@ -8,7 +8,7 @@ import { systemTags } from '../../api/systemTags.js';
 import { computeCommand, getEntryPoint, loadProject, type Project } from '../../run/mlproject.js';
 import { firstExecutable } from '../../run/which.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
-import { executeRun } from './run.js';
+import { checkTrackingMode, executeRun, TRACKING_HELP } from './run.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -67,6 +67,7 @@ export function registerProjects(program: Command, run: (action: Action) => (...
     .option('-n, --name <name>', '[string] run name (default: a random adjective-noun-N)')
     .option('--parse-metrics', 'turn `mltrack:metric name=value step=N` lines on stdout into metrics (spec/metrics-protocol.md)')
     .option('-q, --quiet', 'no start and end lines on stderr')
+    .option('--tracking <mode>', "[server|file] the child's MLFLOW_TRACKING_URI: an ephemeral REST server (default) or the file: URI", 'server')
     .addHelpText(
       'after',
       `
@@ -75,12 +76,15 @@ into the command shell-quoted, and logged as the quoted strings MLflow logs. Pro
 python_env, conda or docker environment need --env-manager local: mltrack runs the command in the
 current environment and does not install anything.
 
+${TRACKING_HELP}
+
 Examples:
   mltrack projects run . -P alpha=0.5 --env-manager local
   mltrack projects run examples/wine -e validate
   mltrack projects run . -e train.py -P lr=0.1     # python train.py --lr 0.1`,
     )
-    .action(run(async (ctx, dir: string | undefined, opts: { entryPoint: string; param?: string[]; envManager?: string; experiment?: string; name?: string; parseMetrics?: boolean; quiet?: boolean }) => {
+    .action(run(async (ctx, dir: string | undefined, opts: { entryPoint: string; param?: string[]; envManager?: string; experiment?: string; name?: string; parseMetrics?: boolean; quiet?: boolean; tracking?: string }) => {
+      checkTrackingMode(opts.tracking);
       const ref = dir ?? '.';
       if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(ref) || /^[^/]+@[^/]+:/.test(ref) || ref.includes('#')) {
         throw fail('INVALID_ARGUMENT', `'${ref}' is not a local directory: mltrack runs projects from a local checkout (git clone it first)`, { project: ref });
@@ -106,6 +110,7 @@ Examples:
         cwd: project.dir,
         parseMetrics: opts.parseMetrics,
         quiet: opts.quiet,
+        tracking: opts.tracking,
       });
     }));
 }

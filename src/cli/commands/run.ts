@@ -62,7 +62,22 @@ export interface ExecuteOptions {
   cwd: string;
   parseMetrics?: boolean;
   quiet?: boolean;
+  /** `server` (default): the child talks to an ephemeral REST server on 127.0.0.1; `file`: the tree's file: URI. */
+  tracking?: string;
 }
+
+export const TRACKING_MODES = ['server', 'file'];
+
+export function checkTrackingMode(mode: string | undefined): 'server' | 'file' {
+  const m = mode ?? 'server';
+  if (!TRACKING_MODES.includes(m)) throw fail('INVALID_ARGUMENT', `Invalid --tracking '${m}': expected server or file`);
+  return m as 'server' | 'file';
+}
+
+export const TRACKING_HELP = `By default the child's MLFLOW_TRACKING_URI is http://127.0.0.1:<port> of an mltrack server over
+the tree that lives as long as the child, so every MLflow version (3.13+ refuses file: stores) and
+every REST client logs into the run. --tracking file gives it the tree's file: URI instead, with
+MLFLOW_ALLOW_FILE_STORE=true.`;
 
 /** Creates the run (tags, params), launches the command in it, reports and auto-commits. */
 export async function executeRun(ctx: CliContext, opts: ExecuteOptions): Promise<LaunchResult> {
@@ -89,7 +104,14 @@ export async function executeRun(ctx: CliContext, opts: ExecuteOptions): Promise
     if (!opts.quiet) out.info(out.paint('dim', text, true));
   };
   say(`mltrack: run ${runId} (${created.info.runName}) in experiment '${experiment.name}': ${shellJoin(opts.argv)}`);
+  let server: { url: string; close(): Promise<void> } | null = null;
+  if (checkTrackingMode(opts.tracking) === 'server') {
+    const { startServer } = await import('../../server/startServer.js');
+    // Loopback only, no users, no commits of its own: the launcher commits once the child is done.
+    server = await startServer({ config: { ...ctx.config(), autoCommit: false }, cwd: ctx.cwd, host: '127.0.0.1', port: 0, noUsers: true, onWarning: (m) => out.warn(m) });
+  }
   const result = await launch({
+    trackingUri: server?.url,
     store,
     runId,
     experimentId: experiment.id,
@@ -103,7 +125,7 @@ export async function executeRun(ctx: CliContext, opts: ExecuteOptions): Promise
     parseMetrics: opts.parseMetrics,
     warn: (message) => out.warn(message),
     info: (message) => out.info(message),
-  });
+  }).finally(() => server?.close());
 
   if (result.error) {
     if (out.json) ctx.streams.stderr.write(JSON.stringify({ error: result.error.toJSON() }) + '\n');
@@ -137,6 +159,7 @@ export function registerRun(program: Command, run: (action: Action) => (...args:
     .option('--tag <key=value>', '[string] run tag, repeatable', collect)
     .option('--parse-metrics', 'turn `mltrack:metric name=value step=N` lines on stdout into metrics (also mltrack:param, mltrack:tag; see spec/metrics-protocol.md)')
     .option('-q, --quiet', 'no start and end lines on stderr')
+    .option('--tracking <mode>', "[server|file] the child's MLFLOW_TRACKING_URI: an ephemeral REST server (default) or the file: URI", 'server')
     .addHelpText(
       'after',
       `
@@ -146,11 +169,15 @@ stderr are shown and saved as artifacts logs/stdout.txt and logs/stderr.txt. Exi
 FINISHED, another code FAILED; Ctrl-C or SIGTERM is passed to the command and the run ends KILLED.
 mltrack exits with the command's status (128+n for signal n, 127 when it cannot be found).
 
+${TRACKING_HELP}
+
 Examples:
   mltrack run -e churn -P lr=0.1 -- python train.py --lr 0.1
-  mltrack run --parse-metrics -- Rscript fit.R     # fit.R prints: mltrack:metric rmse=6.2 step=1`,
+  mltrack run --parse-metrics -- Rscript fit.R     # fit.R prints: mltrack:metric rmse=6.2 step=1
+  mltrack run --tracking file -- python train.py    # MLflow's file store, MLFLOW_ALLOW_FILE_STORE=true`,
     )
-    .action(run(async (ctx, command: string[], opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; parseMetrics?: boolean; quiet?: boolean }) => {
+    .action(run(async (ctx, command: string[], opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; parseMetrics?: boolean; quiet?: boolean; tracking?: string }) => {
+      checkTrackingMode(opts.tracking);
       const raw = (program as unknown as { rawArgs?: string[] }).rawArgs;
       if (raw && !raw.includes('--')) {
         throw fail('INVALID_ARGUMENT', `Put the command after '--', so its options stay its own: mltrack run [options] -- ${shellJoin(command)}`);
@@ -158,6 +185,6 @@ Examples:
       const params = Object.entries(parsePairs(opts.param, 'a param')).map(([key, value]) => ({ key, value }));
       const sourceName = [...shellJoin(command)].slice(0, 1000).join('');
       const tags = { ...(await systemTags({ sourceName, sourceType: 'LOCAL', cwd: ctx.cwd, mlruns: ctx.store().root })), ...parsePairs(opts.tag, 'a tag') };
-      await executeRun(ctx, { experiment: opts.experiment, name: opts.name, tags, params, argv: command, cwd: ctx.cwd, parseMetrics: opts.parseMetrics, quiet: opts.quiet });
+      await executeRun(ctx, { experiment: opts.experiment, name: opts.name, tags, params, argv: command, cwd: ctx.cwd, parseMetrics: opts.parseMetrics, quiet: opts.quiet, tracking: opts.tracking });
     }));
 }

@@ -1,0 +1,86 @@
+/**
+ * Artifacts: service.proto ListArtifacts, and the proxied artifact service of mlflow_artifacts.proto
+ * (`/api/2.0/mlflow-artifacts/artifacts/<path>`: PUT uploads, GET downloads, DELETE removes, and
+ * GET without a path lists), which clients use for `mlflow-artifacts:/` URIs.
+ */
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { fail } from '../../format/errors.js';
+import { fileInfoJson } from '../../format/restJson.js';
+import { TEMP_PREFIX } from '../../format/layout.js';
+import { listArtifacts } from '../../store/artifacts.js';
+import { ARTIFACTS_SCHEME, presentArtifactUri, proxiedPath, type ServerContext } from '../context.js';
+import { addEndpoint, int, sendJson, str } from '../endpoint.js';
+
+export function artifactListRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  addEndpoint<{ run_id?: string; run_uuid?: string; path?: string; page_token?: string }>(app, {
+    method: 'GET', path: '/artifacts/list', role: 'read', args: { run_id: str, run_uuid: str, path: str, page_token: str },
+    async handle(a) {
+      const runId = a.run_id || a.run_uuid;
+      if (!runId) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'run_id'.");
+      const run = await ctx.store.getRun(runId);
+      const rootUri = presentArtifactUri(ctx, run.info.artifactUri);
+      // What the client sees as mlflow-artifacts:/<rel> is <artifacts root>/<rel>, the proxy's file.
+      const files = rootUri.startsWith(ARTIFACTS_SCHEME)
+        ? listArtifacts(join(ctx.artifactsRoot, rootUri.slice(ARTIFACTS_SCHEME.length + 1)), a.path ?? '')
+        : await ctx.store.listArtifacts(runId, a.path ?? '');
+      return { root_uri: rootUri, files: files.map(fileInfoJson) };
+    },
+  });
+}
+
+function statOrNull(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** The proxied artifact service, mounted at /api/2.0/mlflow-artifacts. Bodies are streamed, never parsed. */
+export async function artifactProxyRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  app.put('/artifacts/*', { config: { role: 'write' } }, async (req, reply) => {
+    const target = proxiedPath(ctx, (req.params as { '*': string })['*']);
+    if (statOrNull(target)?.isDirectory()) throw fail('INVALID_ARGUMENT', 'An artifact path cannot be both a file and a directory');
+    mkdirSync(dirname(target), { recursive: true });
+    // Written beside the target and renamed, so a reader never sees half a file.
+    const temp = join(dirname(target), `${TEMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2)}`);
+    try {
+      await pipeline(req.body as Readable, createWriteStream(temp));
+      renameSync(temp, target);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw err;
+    }
+    return sendJson(reply, {});
+  });
+
+  app.get('/artifacts/*', { config: { role: 'read' } }, async (req, reply) => {
+    const target = proxiedPath(ctx, (req.params as { '*': string })['*']);
+    const stat = statOrNull(target);
+    if (!stat || !stat.isFile()) throw fail('NOT_FOUND', `No artifact at '${(req.params as { '*': string })['*']}'`);
+    return reply.header('content-type', 'application/octet-stream').header('content-length', stat.size).send(createReadStream(target));
+  });
+
+  app.delete('/artifacts/*', { config: { role: 'write' } }, async (req, reply) => {
+    const target = proxiedPath(ctx, (req.params as { '*': string })['*']);
+    if (!statOrNull(target)) throw fail('NOT_FOUND', `No artifact at '${(req.params as { '*': string })['*']}'`);
+    rmSync(target, { recursive: true, force: true });
+    return sendJson(reply, {});
+  });
+
+  app.get('/artifacts', { config: { role: 'read' }, schema: { querystring: { type: 'object', properties: { path: str, max: int } } } }, async (req, reply) => {
+    const path = (req.query as { path?: string }).path ?? '';
+    const dir = proxiedPath(ctx, path);
+    const root = dirname(dir);
+    const base = relative(root, dir).split(sep).join('/');
+    const files = listArtifacts(root, base).map((f) => fileInfoJson({ ...f, path: f.path.slice(base.length + 1) }));
+    return sendJson(reply, { files });
+  });
+}
