@@ -11,6 +11,8 @@ import { main } from '../../src/cli/main.js';
 import { FileStore } from '../../src/store/FileStore.js';
 import { RegistryStore } from '../../src/store/RegistryStore.js';
 import { FsTreeReader } from '../../src/store/FsTreeReader.js';
+import { LoggedModelReader } from '../../src/store/LoggedModelReader.js';
+import { MlrunsReader } from '../../src/store/MlrunsReader.js';
 import { verifyTree } from '../../src/verify/verifyTree.js';
 import { parseJsonExact } from '../fixtures/exactJson.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
@@ -106,6 +108,33 @@ for (const version of ['v2', 'v3'] as const) {
         }
       }
       expect(runCount).toBe(summary.counts.runs);
+
+      // [3.x] LoggedModels: what search_logged_models and list_logged_model_artifacts returned.
+      const models = new LoggedModelReader(new FsTreeReader(mlruns));
+      let modelCount = 0;
+      for (const exp of expected.experiments) {
+        for (const lm of exp.logged_models ?? []) {
+          modelCount++;
+          const loc = await models.getLoggedModel(lm.model_id);
+          const m = loc.model;
+          const metrics = Object.values(m.metrics).flat().map((x) => ({ key: x.key, value: x.value, step: step(x.step), timestamp: x.timestamp, run_id: x.runId, dataset_name: x.datasetName ?? null, dataset_digest: x.datasetDigest ?? null }));
+          // artifact_location left out: rewritten to the model's folder in the tree, where its files were copied.
+          expect({ experiment_id: m.experimentId, name: m.name, model_type: m.modelType, source_run_id: m.sourceRunId, status: m.status, status_message: m.statusMessage, params: m.params, tags: m.tags,
+            creation_timestamp: m.creationTimestamp, last_updated_timestamp: m.lastUpdatedTimestamp, metrics, artifacts: (await models.listArtifacts(loc)).map((a) => ({ path: a.path, is_dir: a.isDir, file_size: a.fileSize })) })
+            .toEqual({ experiment_id: lm.experiment_id, name: lm.name, model_type: lm.model_type, source_run_id: lm.source_run_id, status: lm.status, status_message: lm.status_message, params: lm.params, tags: lm.tags,
+              creation_timestamp: num(lm.creation_timestamp), last_updated_timestamp: num(lm.last_updated_timestamp), metrics: lm.metrics.map((x: any) => ({ ...x, step: step(x.step), timestamp: num(x.timestamp) })), artifacts: lm.artifacts.map((a: any) => ({ ...a, file_size: num(a.file_size) })) });
+        }
+        for (const run of exp.runs) {
+          if (!run.model_outputs) continue;
+          const { dir: runDir } = (await new MlrunsReader(new FsTreeReader(mlruns)).findRun(run.info.run_id))!;
+          expect((await models.runOutputs(runDir)).map((o) => ({ model_id: o.modelId, step: step(o.step) }))).toEqual(run.model_outputs.map((o: any) => ({ ...o, step: step(o.step) })));
+          // get_run's model_inputs (search_runs leaves them empty, see get_run_differs).
+          const inputs = run.get_run_differs.model_inputs ?? run.model_inputs;
+          expect((await models.runModelInputs(runDir)).map((i) => ({ model_id: i.modelId }))).toEqual(inputs);
+        }
+      }
+      expect(modelCount).toBe(summary.counts.logged_models);
+      expect(modelCount).toBe(version === 'v3' ? 4 : 0);
 
       // Registry: what search_registered_models and get_model_version returned.
       for (const m of expected.registry.registered_models) {
