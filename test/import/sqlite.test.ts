@@ -2,7 +2,7 @@
  * `mltrack import sqlite:///PATH` against the databases real MLflow wrote (test/fixtures/mlflow-sqlite):
  * the imported tree, read by mltrack, equals what MLflow's client read from the database.
  */
-import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -219,5 +219,56 @@ describe('refused sources write nothing', () => {
     w.exec('CREATE TABLE notes (id INTEGER, body TEXT)');
     w.close();
     expect(await refused(dir, other)).toMatch(/NOT_MLFLOW_DB/);
+  });
+});
+
+describe('import options', () => {
+  it('--dry-run counts what it would write and writes nothing', async () => {
+    const { dir, db, rebase } = project('v2');
+    const r = await cli(dir, ['--json', 'import', `sqlite:///${db}`, '--rebase', rebase, '--dry-run']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.dry_run).toBe(true);
+    expect(summary.counts).toMatchObject({ experiments: 4, runs: 28, registered_models: 2, model_versions: 5 });
+    expect(summary.files_written).toBeGreaterThan(100);
+    expect(summary.counts.artifact_bytes).toBeGreaterThan(0);
+    expect(() => statSync(join(dir, 'mlruns'))).toThrow();
+    expect(() => git(dir, process.env, 'rev-parse', '--verify', '-q', 'mltrack')).toThrow();
+  });
+
+  it('--artifacts keep leaves the recorded locations (rebased) and copies no file; link hard-links them', async () => {
+    const { dir, db, rebase } = project('v3');
+    const keep = JSON.parse((await cli(dir, ['--json', 'import', `sqlite:///${db}`, '--rebase', rebase, '--artifacts', 'keep', '--no-commit'])).stdout);
+    const store = new FileStore(join(dir, 'mlruns'));
+    const artifactRun = 'f8ce16b9897b4311ba37b0529e99458a';
+    const run = await store.getRun(artifactRun);
+    expect(run.info.artifactUri).toBe(`file://${join(dir, 'source', 'v3', 'artifacts', 'sqlite-rich', artifactRun, 'artifacts')}`);
+    expect(() => statSync(join(dir, 'mlruns', '1', artifactRun, 'artifacts', 'single.txt'))).toThrow();
+    expect(keep.commit).toBeNull();
+
+    const linked = project('v3');
+    expect((await cli(linked.dir, ['import', `sqlite:///${linked.db}`, '--rebase', linked.rebase, '--artifacts', 'link', '--no-commit'])).code).toBe(0);
+    const source = statSync(join(linked.dir, 'source', 'v3', 'artifacts', 'sqlite-rich', artifactRun, 'artifacts', 'single.txt'));
+    const copied = statSync(join(linked.dir, 'mlruns', '1', artifactRun, 'artifacts', 'single.txt'));
+    expect(copied.ino).toBe(source.ino);
+  });
+
+  it('never follows a link out of a recorded artifact root, and reports it', async () => {
+    const { dir, db, rebase } = project('v2');
+    const artifactRun = 'ce6eb97ff1de493095ac1c32e63c8425';
+    writeFileSync(join(dir, 'secret.txt'), 'outside');
+    symlinkSync(join(dir, 'secret.txt'), join(dir, 'source', 'v2', 'artifacts', 'sqlite-rich', artifactRun, 'artifacts', 'escape.txt'));
+    const summary = JSON.parse((await cli(dir, ['--json', 'import', `sqlite:///${db}`, '--rebase', rebase])).stdout);
+    expect(summary.not_imported).toContainEqual(expect.objectContaining({ kind: 'artifact files', count: 1 }));
+    expect(() => statSync(join(dir, 'mlruns', '1', artifactRun, 'artifacts', 'escape.txt'))).toThrow();
+  });
+
+  it('--help shows examples; a source that is not sqlite: is refused', async () => {
+    const dir = tempDir();
+    const help = await cli(dir, ['import', '--help']);
+    expect(help.stdout).toContain('mltrack import sqlite:///mlflow.db');
+    const bad = await cli(dir, ['import', 'postgres://x/y']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/INVALID_PARAMETER_VALUE|INVALID_ARGUMENT/);
   });
 });
