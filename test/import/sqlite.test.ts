@@ -272,3 +272,32 @@ describe('import options', () => {
     expect(bad.stderr).toMatch(/INVALID_PARAMETER_VALUE|INVALID_ARGUMENT/);
   });
 });
+
+describe('mltrack import DIR', () => {
+  it('merges another mlruns tree by the sharing rules: new runs copied, metric lines of both kept; a second import writes nothing', async () => {
+    const dir = tempDir();
+    git(dir, { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1' }, 'init', '-q');
+    const ours = new FileStore(join(dir, 'mlruns'));
+    const shared = await ours.createRun({ experimentId: '0', userId: 'me', startTime: 1000 });
+    for (const t of [1, 2]) await ours.logMetric(shared.info.runId, { key: 'loss', value: t / 10, timestamp: 2000 + t, step: t });
+    const theirsDir = join(dir, 'colleague', 'mlruns');
+    cpSync(join(dir, 'mlruns'), theirsDir, { recursive: true });
+    const theirs = new FileStore(theirsDir);
+    await theirs.logMetric(shared.info.runId, { key: 'loss', value: 0.3, timestamp: 2003, step: 3 });
+    const theirRun = await theirs.createRun({ experimentId: '0', userId: 'them', startTime: 1500 });
+    await theirs.logParam(theirRun.info.runId, 'lr', '0.1');
+    await ours.logMetric(shared.info.runId, { key: 'loss', value: 0.4, timestamp: 2004, step: 4 });
+
+    const first = JSON.parse((await cli(dir, ['--json', 'import', 'colleague/mlruns'])).stdout);
+    expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(first.conflicts).toEqual([]);
+    expect((await ours.getMetricHistory(shared.info.runId, 'loss')).map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect((await ours.getRun(theirRun.info.runId)).data.params).toEqual({ lr: '0.1' });
+    const { problems } = await verifyTree(new FsTreeReader(join(dir, 'mlruns')));
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+
+    const again = JSON.parse((await cli(dir, ['--json', 'import', 'colleague/mlruns'])).stdout);
+    expect(again.files_written).toBe(0);
+    expect(again.commit).toBeNull();
+  });
+});

@@ -1,7 +1,9 @@
 /** `mltrack import sqlite:///PATH`: bring an MLflow database's history into the mlruns tree and the tracking branch. */
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
+import { resolve } from 'node:path';
 import { importSqlite } from '../../import/importSqlite.js';
+import { importTree } from '../../import/importTree.js';
 import type { Rebase } from '../../import/artifactLocations.js';
 import type { ArtifactMode } from '../../import/writeHistory.js';
 import type { CliContext } from '../context.js';
@@ -17,7 +19,7 @@ function parseRebase(value: string, previous: Rebase[] = []): Rebase[] {
 export function registerImport(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
   program
     .command('import <source>')
-    .description('import an MLflow history (sqlite:///PATH) into the mlruns tree, then commit it to the tracking branch; importing again adds only what changed')
+    .description('import an MLflow history (sqlite:///PATH, or another mlruns DIR merged by the sharing rules) into the mlruns tree, then commit it to the tracking branch; importing again adds only what changed')
     .option('--artifacts <mode>', '[copy|link|keep] copy artifact files into the tree, hard-link them, or keep the recorded URIs', 'copy')
     .option('--rebase <old=new>', '[string] read artifacts recorded under OLD from NEW (a database moved from another machine); repeatable', parseRebase, [])
     .option('--dry-run', 'read and count, write nothing')
@@ -27,11 +29,24 @@ The database is opened read-only and never migrated (MLflow 3 upgrades a 2.x dat
 Examples:
   mltrack import sqlite:///mlflow.db
   mltrack import sqlite:////srv/mlflow/mlflow.db --artifacts keep --dry-run --json
-  mltrack import sqlite:///copy/mlflow.db --rebase /data/mlflow=/home/me/copy`)
+  mltrack import sqlite:///copy/mlflow.db --rebase /data/mlflow=/home/me/copy
+  mltrack import ../hpc-results/mlruns            merge another mlruns tree`)
     .action(run(async (ctx, source: string, opts: { artifacts: string; rebase: Rebase[]; dryRun?: boolean; commit?: boolean }) => {
-      if (!source.startsWith('sqlite:')) throw fail('INVALID_ARGUMENT', `Unsupported source '${source}': expected sqlite:///PATH`, { source });
       if (!['copy', 'link', 'keep'].includes(opts.artifacts)) throw fail('INVALID_ARGUMENT', `--artifacts must be copy, link or keep, not '${opts.artifacts}'`);
       const config = ctx.config();
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('sqlite:')) throw fail('INVALID_ARGUMENT', `Unsupported source '${source}': expected sqlite:///PATH or an mlruns directory`, { source });
+      if (!source.startsWith('sqlite:')) {
+        const tree = await importTree({ source: resolve(ctx.cwd, source), mlruns: config.mlruns, commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch }, dryRun: Boolean(opts.dryRun) });
+        if (ctx.out.json) {
+          ctx.out.data({ source, dry_run: Boolean(opts.dryRun), commit: tree.commit, files_copied: tree.filesCopied, files_merged: tree.filesMerged, files_written: tree.filesWritten, bytes_written: tree.bytesWritten,
+            conflicts: tree.conflicts.map((c) => ({ path: c.path, reason: c.reason })), not_imported: tree.omitted.map((o) => ({ kind: o.kind, count: o.count, reason: o.reason })) });
+          return;
+        }
+        ctx.out.line(`${opts.dryRun ? 'would merge' : 'merged'} ${source}: ${tree.filesCopied} files copied, ${tree.filesMerged} merged, ${tree.bytesWritten} bytes${tree.commit ? `; commit ${tree.commit.slice(0, 12)}` : ''}`);
+        for (const c of tree.conflicts) ctx.out.warn(`${c.path}: ${c.reason}`);
+        for (const o of tree.omitted) ctx.out.warn(`not imported: ${o.count} ${o.kind}: ${o.reason}`);
+        return;
+      }
       let progress: { tick(n: number): void; done(): void } | null = null;
       const result = await importSqlite({
         uri: source,
