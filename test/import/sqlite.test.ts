@@ -15,6 +15,7 @@ import { LoggedModelReader } from '../../src/store/LoggedModelReader.js';
 import { MlrunsReader } from '../../src/store/MlrunsReader.js';
 import { verifyTree } from '../../src/verify/verifyTree.js';
 import { parseJsonExact } from '../fixtures/exactJson.js';
+import { checkMlruns } from '../helpers/checkMlruns.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/mlflow-sqlite/', import.meta.url));
@@ -162,6 +163,7 @@ for (const version of ['v2', 'v3'] as const) {
 
       const { problems } = await verifyTree(new FsTreeReader(mlruns));
       expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+      expect(checkMlruns(mlruns).problems).toEqual([]); // the independent checker: as MLflow's FileStore reads files
 
       const head = git(dir, process.env, 'rev-parse', 'mltrack');
       const again = JSON.parse((await cli(dir, ['--json', 'import', `sqlite:///${db}`, '--rebase', rebase])).stdout);
