@@ -2,7 +2,7 @@
  * Writes files of an mlruns tree only where their content differs, so importing the same source
  * twice writes nothing, and counts what it wrote. With `dryRun` it only counts.
  */
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeAtomic } from '../store/fsWrite.js';
 
@@ -28,6 +28,44 @@ export class TreeWriter {
     if (existsSync(target) && statSync(target).isFile() && statSync(target).size === data.length && readFileSync(target).equals(data)) return false;
     this.mark(rel, data.length);
     if (!this.dryRun) writeAtomic(target, data);
+    return true;
+  }
+
+  /**
+   * Removes the key files under `folderRel` (nested keys included) that are not in `keep`: a tag
+   * deleted in the source is deleted here too. Returns how many it removed.
+   */
+  prune(folderRel: string, keep: Iterable<string>): number {
+    const wanted = new Set(keep);
+    const folder = join(this.root, folderRel);
+    if (!existsSync(folder)) return 0;
+    let removed = 0;
+    const walk = (abs: string, rel: string) => {
+      for (const name of readdirSync(abs)) {
+        const childAbs = join(abs, name);
+        const childRel = rel ? `${rel}/${name}` : name;
+        if (lstatSync(childAbs).isDirectory()) walk(childAbs, childRel);
+        else if (!wanted.has(childRel)) {
+          this.mark(`${folderRel}/${childRel}`, 0);
+          if (!this.dryRun) rmSync(childAbs);
+          removed++;
+        }
+      }
+    };
+    walk(folder, '');
+    return removed;
+  }
+
+  /** Moves a folder (an experiment into or out of `.trash`) when it sits at the other place. */
+  move(fromRel: string, toRel: string): boolean {
+    const from = join(this.root, fromRel);
+    if (!existsSync(from) || existsSync(join(this.root, toRel))) return false;
+    this.mark(fromRel, 0);
+    this.mark(toRel, 0);
+    if (!this.dryRun) {
+      mkdirSync(dirname(join(this.root, toRel)), { recursive: true });
+      renameSync(from, join(this.root, toRel));
+    }
     return true;
   }
 

@@ -74,8 +74,10 @@ function walkArtifacts(root: string, skipped: (path: string, why: string) => voi
   return out;
 }
 
+/** A folder of key files exactly as the source has it: written where they differ, removed where the source has none. */
 const pairsFolder = (w: TreeWriter, owner: string, folder: string, values: Record<string, string>) => {
   for (const [key, value] of Object.entries(values)) w.put(joinPath(owner, folder, key), value);
+  w.prune(joinPath(owner, folder), Object.keys(values));
 };
 
 export function writeHistory(history: ImportedHistory, options: WriteOptions): WriteResult {
@@ -116,6 +118,8 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
   for (const { experiment, runs, loggedModels } of history.experiments) {
     const id = experiment.experimentId;
     const expDir = experiment.lifecycleStage === 'deleted' ? joinPath(TRASH_DIR, id) : id;
+    // Deleted or restored in the source since the last import: the folder moves, as MLflow moves it.
+    w.move(experiment.lifecycleStage === 'deleted' ? id : joinPath(TRASH_DIR, id), expDir);
     const expLocation = location(experiment.artifactLocation, id);
     counts.experiments++;
     w.dir(expDir);
@@ -213,10 +217,15 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
     // MLflow's registry file store removes a deleted version's aliases; its SQL store keeps the row, which
     // then resolves to nothing. The tree gets the file store's form, and the report names what was left.
     const deleted = new Set(model.versions.filter((v) => v.meta.currentStage === STAGE_DELETED_INTERNAL).map((v) => v.meta.version));
+    const kept: string[] = [];
     for (const [alias, version] of Object.entries(model.aliases)) {
       if (deleted.has(version)) danglingAliases.push(`${model.meta.name}@${alias}`);
-      else w.put(joinPath(dir, ALIASES_DIR, alias), String(version));
+      else {
+        w.put(joinPath(dir, ALIASES_DIR, alias), String(version));
+        kept.push(alias);
+      }
     }
+    w.prune(joinPath(dir, ALIASES_DIR), kept);
     for (const version of model.versions) {
       const vDir = joinPath(dir, `${VERSION_DIR_PREFIX}${version.meta.version}`);
       counts.modelVersions++;

@@ -190,6 +190,22 @@ describe('incremental import', () => {
     expect(diff.split('\n').sort()).toEqual([`A\tmlruns/1/${runId}/metrics/added`, `A\tmlruns/1/${runId}/params/added_param`]);
     const store = new FileStore(join(dir, 'mlruns'));
     expect(await store.getMetricHistory(runId, 'added')).toEqual([{ key: 'added', value: 0.75, timestamp: 1800000000000, step: 7 }]);
+
+    // Changes, not only additions: a tag deleted, the deleted experiment restored (its folder leaves .trash).
+    const u = new Database(db);
+    u.prepare("DELETE FROM tags WHERE run_uuid = ? AND key = 'mlflow.source.type'").run(runId);
+    u.prepare("UPDATE experiments SET lifecycle_stage = 'active' WHERE experiment_id = 2").run();
+    u.close();
+    const third = git(dir, process.env, 'rev-parse', 'mltrack');
+    expect((await cli(dir, ['import', `sqlite:///${db}`, '--rebase', rebase])).code).toBe(0);
+    const changes = git(dir, process.env, 'diff', '--name-status', '--no-renames', third, 'mltrack').split('\n');
+    expect(changes).toContain(`D\tmlruns/1/${runId}/tags/mlflow.source.type`);
+    expect(changes.filter((c) => c.startsWith('D\tmlruns/.trash/2/')).length).toBeGreaterThan(0);
+    expect(changes).toContain('A\tmlruns/2/meta.yaml');
+    expect((await store.getExperiment('2')).lifecycleStage).toBe('active');
+    expect((await store.getRun(runId)).data.tags['mlflow.source.type']).toBeUndefined();
+    const { problems } = await verifyTree(new FsTreeReader(join(dir, 'mlruns')));
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   });
 });
 
