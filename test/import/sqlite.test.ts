@@ -281,6 +281,22 @@ describe('import options', () => {
     expect(() => statSync(join(dir, 'mlruns', '1', artifactRun, 'artifacts', 'escape.txt'))).toThrow();
   });
 
+  it('draws a progress bar on a terminal only, and prints the summary with what was not imported', async () => {
+    const { dir, db, rebase } = project('v2');
+    let tty = '';
+    const code = await main(['import', `sqlite:///${db}`, '--rebase', rebase, '--no-commit'], {
+      cwd: dir, streams: { stdout: { write: () => true }, stderr: { write: (t: string) => (tty += t), isTTY: true }, env: { ...process.env, NO_COLOR: '1' } },
+    });
+    expect(code).toBe(0);
+    expect(tty).toMatch(/\rimporting \[#+ *\] \d+\/\d+/);
+    expect(tty).not.toMatch(/\u001b\[3\dm/); // NO_COLOR: no colour codes
+    const plain = await cli(dir, ['import', `sqlite:///${db}`, '--rebase', rebase, '--no-commit']);
+    expect(plain.stderr).not.toContain('importing [');
+    expect(plain.stdout).toMatch(/runs +28/);
+    expect(plain.stdout).toContain('0 files written: already up to date');
+    expect(plain.stderr).toContain('not imported: 1 trace_info: traces are not part of the mlruns trees mltrack writes');
+  });
+
   it('--help shows examples; a source that is not sqlite: is refused', async () => {
     const dir = tempDir();
     const help = await cli(dir, ['import', '--help']);
