@@ -290,7 +290,8 @@ describe('import options', () => {
     expect(code).toBe(0);
     expect(tty).toMatch(/\rimporting \[#+ *\] \d+\/\d+/);
     expect(tty).not.toMatch(/\u001b\[3\dm/); // NO_COLOR: no colour codes
-    const plain = await cli(dir, ['import', `sqlite:///${db}`, '--rebase', rebase, '--no-commit']);
+    // sqlite:///relative.db is relative to the working directory, as in SQLAlchemy.
+    const plain = await cli(dir, ['import', 'sqlite:///source/v2/mlflow.db', '--rebase', rebase, '--no-commit']);
     expect(plain.stderr).not.toContain('importing [');
     expect(plain.stdout).toMatch(/runs +28/);
     expect(plain.stdout).toContain('0 files written: already up to date');

@@ -1,9 +1,10 @@
 /** `mltrack import sqlite:///PATH`: bring an MLflow database's history into the mlruns tree and the tracking branch. */
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { importSqlite } from '../../import/importSqlite.js';
 import { importTree } from '../../import/importTree.js';
+import { sqlitePathFromUri } from '../../import/openMlflowDb.js';
 import type { Rebase } from '../../import/artifactLocations.js';
 import type { ArtifactMode } from '../../import/writeHistory.js';
 import type { CliContext } from '../context.js';
@@ -48,8 +49,10 @@ Examples:
         return;
       }
       let progress: { tick(n: number): void; done(): void } | null = null;
+      // SQLAlchemy's sqlite:///relative.db is relative to where the command runs.
+      const dbPath = sqlitePathFromUri(source);
       const result = await importSqlite({
-        uri: source,
+        uri: isAbsolute(dbPath) ? source : `sqlite:///${resolve(ctx.cwd, dbPath)}`,
         mlruns: config.mlruns,
         commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch },
         artifacts: opts.artifacts as ArtifactMode,
