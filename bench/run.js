@@ -7,7 +7,7 @@ import { printedTables } from './lib/table.js';
 import { cleanupTempDirs } from './lib/tmp.js';
 import { trackBenchmark } from './lib/track.js';
 
-const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site'];
+const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site', 'import'];
 
 function parseArgs(argv) {
   const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false, track: false };
@@ -27,6 +27,7 @@ function parseArgs(argv) {
     if (is('--runs')) opts.runsList = value().split(',').map(int);
     else if (is('--points')) opts.points = int(value());
     else if (is('--repeat')) opts.repeat = int(value());
+    else if (is('--import-runs')) opts.importRuns = int(value());
     else if (arg === '--fresh') opts.fresh = true;
     else if (arg === '--track') opts.track = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
@@ -42,7 +43,8 @@ const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --points N        logging: metric points (default 20000)
   --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3)
   --fresh           search: regenerate the cached trees
-  --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)`;
+  --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)
+  --import-runs N   import: runs in the generated MLflow database (default 10000)`;
 
 let opts;
 try {
@@ -83,6 +85,9 @@ try {
     } else if (name === 'corpus') {
       const { runCorpus } = await import('./corpus.js');
       await runCorpus({ repeat: opts.repeat ?? 5 });
+    } else if (name === 'import') {
+      const { runImport } = await import('./import.js');
+      await runImport({ runs: opts.importRuns ?? 10000 });
     } else if (name === 'run-overhead') {
       const { runRunOverhead } = await import('./runOverhead.js');
       await runRunOverhead({ repeat: opts.repeat ?? 20 });

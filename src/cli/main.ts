@@ -10,6 +10,7 @@ import { Output } from './output.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerGc } from './commands/gc.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerLogging } from './commands/logging.js';
 import { registerProjects } from './commands/projects.js';
@@ -85,6 +86,7 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerVerify(program, run);
   registerSite(program, run);
   registerServer(program, run);
+  registerImport(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,89 @@
+/** `mltrack import sqlite:///PATH`: bring an MLflow database's history into the mlruns tree and the tracking branch. */
+import type { Command } from 'commander';
+import { fail } from '../../format/errors.js';
+import { isAbsolute, resolve } from 'node:path';
+import { importSqlite } from '../../import/importSqlite.js';
+import { importTree } from '../../import/importTree.js';
+import { sqlitePathFromUri } from '../../import/openMlflowDb.js';
+import type { Rebase } from '../../import/artifactLocations.js';
+import type { ArtifactMode } from '../../import/writeHistory.js';
+import type { CliContext } from '../context.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+function parseRebase(value: string, previous: Rebase[] = []): Rebase[] {
+  const at = value.indexOf('=');
+  if (at <= 0) throw fail('INVALID_ARGUMENT', `--rebase expects OLD=NEW, got '${value}'`);
+  return [...previous, { from: value.slice(0, at), to: value.slice(at + 1) }];
+}
+
+export function registerImport(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
+  program
+    .command('import <source>')
+    .description('import an MLflow history (sqlite:///PATH, or another mlruns DIR merged by the sharing rules) into the mlruns tree, then commit it to the tracking branch; importing again adds only what changed')
+    .option('--artifacts <mode>', '[copy|link|keep] copy artifact files into the tree, hard-link them, or keep the recorded URIs', 'copy')
+    .option('--rebase <old=new>', '[string] read artifacts recorded under OLD from NEW (a database moved from another machine); repeatable', parseRebase, [])
+    .option('--dry-run', 'read and count, write nothing')
+    .option('--no-commit', 'write the tree without committing to the tracking branch')
+    .addHelpText('after', `
+The database is opened read-only and never migrated (MLflow 3 upgrades a 2.x database in place).
+Examples:
+  mltrack import sqlite:///mlflow.db
+  mltrack import sqlite:////srv/mlflow/mlflow.db --artifacts keep --dry-run --json
+  mltrack import sqlite:///copy/mlflow.db --rebase /data/mlflow=/home/me/copy
+  mltrack import ../hpc-results/mlruns            merge another mlruns tree`)
+    .action(run(async (ctx, source: string, opts: { artifacts: string; rebase: Rebase[]; dryRun?: boolean; commit?: boolean }) => {
+      if (!['copy', 'link', 'keep'].includes(opts.artifacts)) throw fail('INVALID_ARGUMENT', `--artifacts must be copy, link or keep, not '${opts.artifacts}'`);
+      const config = ctx.config();
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('sqlite:')) throw fail('INVALID_ARGUMENT', `Unsupported source '${source}': expected sqlite:///PATH or an mlruns directory`, { source });
+      if (!source.startsWith('sqlite:')) {
+        const tree = await importTree({ source: resolve(ctx.cwd, source), mlruns: config.mlruns, commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch }, dryRun: Boolean(opts.dryRun) });
+        if (ctx.out.json) {
+          ctx.out.data({ source, dry_run: Boolean(opts.dryRun), commit: tree.commit, files_copied: tree.filesCopied, files_merged: tree.filesMerged, files_written: tree.filesWritten, bytes_written: tree.bytesWritten,
+            conflicts: tree.conflicts.map((c) => ({ path: c.path, reason: c.reason })), not_imported: tree.omitted.map((o) => ({ kind: o.kind, count: o.count, reason: o.reason })) });
+          return;
+        }
+        ctx.out.line(`${opts.dryRun ? 'would merge' : 'merged'} ${source}: ${tree.filesCopied} files copied, ${tree.filesMerged} merged, ${tree.bytesWritten} bytes${tree.commit ? `; commit ${tree.commit.slice(0, 12)}` : ''}`);
+        for (const c of tree.conflicts) ctx.out.warn(`${c.path}: ${c.reason}`);
+        for (const o of tree.omitted) ctx.out.warn(`not imported: ${o.count} ${o.kind}: ${o.reason}`);
+        return;
+      }
+      let progress: { tick(n: number): void; done(): void } | null = null;
+      // SQLAlchemy's sqlite:///relative.db is relative to where the command runs.
+      const dbPath = sqlitePathFromUri(source);
+      const result = await importSqlite({
+        uri: isAbsolute(dbPath) ? source : `sqlite:///${resolve(ctx.cwd, dbPath)}`,
+        mlruns: config.mlruns,
+        commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch },
+        artifacts: opts.artifacts as ArtifactMode,
+        rebases: opts.rebase,
+        dryRun: Boolean(opts.dryRun),
+        onProgress: (done, total) => {
+          progress ??= ctx.out.progress('importing', total);
+          progress.tick(done);
+        },
+      });
+      (progress as { done(): void } | null)?.done();
+      const c = result.counts;
+      if (ctx.out.json) {
+        ctx.out.data({
+          source: result.source, revision: result.revision, dry_run: Boolean(opts.dryRun), commit: result.commit,
+          files_written: result.filesWritten, bytes_written: result.bytesWritten,
+          counts: {
+            experiments: c.experiments, runs: c.runs, params: c.params, tags: c.tags, metric_values: c.metricValues, dataset_inputs: c.datasetInputs,
+            logged_models: c.loggedModels, registered_models: c.registeredModels, model_versions: c.modelVersions, artifact_files: c.artifactFiles, artifact_bytes: c.artifactBytes,
+          },
+          not_imported: result.omitted.map((o) => ({ kind: o.kind, count: o.count, reason: o.reason })),
+        });
+        return;
+      }
+      ctx.out.line(`${opts.dryRun ? 'would import' : 'imported'} ${result.source} (MLflow schema ${result.revision})`);
+      ctx.out.table(['kind', 'count'], [
+        ['experiments', String(c.experiments)], ['runs', String(c.runs)], ['params', String(c.params)], ['tags', String(c.tags)],
+        ['metric values', String(c.metricValues)], ['dataset inputs', String(c.datasetInputs)], ['logged models', String(c.loggedModels)],
+        ['registered models', String(c.registeredModels)], ['model versions', String(c.modelVersions)], ['artifact files', `${c.artifactFiles} (${c.artifactBytes} bytes)`],
+      ]);
+      ctx.out.line(`${result.filesWritten} files ${opts.dryRun ? 'would be ' : ''}written${result.filesWritten === 0 ? ': already up to date' : ''}${result.commit ? `; commit ${result.commit.slice(0, 12)}` : ''}`);
+      for (const o of result.omitted) ctx.out.warn(`not imported: ${o.count} ${o.kind}: ${o.reason}`);
+    }));
+}
