@@ -3,8 +3,9 @@
  * upgrades a 2.x database in place when it opens it, so we read through SQLite alone and refuse a
  * revision we do not know, a file that is not SQLite, and a SQLite file that is not MLflow's.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fail } from '../format/errors.js';
 import { isKnownRevision } from './schemaRevisions.js';
 
@@ -27,14 +28,27 @@ export function sqlitePathFromUri(uri: string): string {
   return m[1].split('?')[0]!;
 }
 
+/**
+ * better-sqlite3 is a native module, loaded on first use: no other command pays for it, and a
+ * machine where it failed to build (it is an optional dependency) loses only `import`.
+ */
+function sqlite(): typeof Database {
+  try {
+    return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  } catch (err) {
+    throw fail('CONFIG_ERROR', `mltrack import needs better-sqlite3, which is not installed or did not build here (${(err as Error).message.split('\n')[0]}); run npm install better-sqlite3@12`);
+  }
+}
+
 const REQUIRED_TABLES = ['experiments', 'runs', 'metrics', 'params', 'tags'];
 
 export function openMlflowDb(path: string): MlflowDb {
   if (!existsSync(path) || !statSync(path).isFile()) throw fail('NOT_FOUND', `No database file at ${path}`, { path });
+  const Sqlite = sqlite();
   let db: SqliteDb;
   let tables: Set<string>;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Sqlite(path, { readonly: true, fileMustExist: true });
     tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
   } catch (err) {
     throw fail('IMPORT_CORRUPT', `${path} is not a readable SQLite database: ${(err as Error).message}`, { path });
