@@ -103,8 +103,9 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
       const config = ctx.config();
       const remote = opts.remote ?? config.remote;
       const result = await push({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote, largeFileBytes: config.largeArtifactBytes });
-      if (ctx.out.json) return ctx.out.data({ commit: result.commit, remote, branch: config.branch, attempts: result.attempts, merged: result.pulled.map(pullJson) });
+      if (ctx.out.json) return ctx.out.data({ commit: result.commit, remote, branch: config.branch, attempts: result.attempts, merged: result.pulled.map(pullJson), not_materialized: result.notMaterialized ?? null });
       for (const pulled of result.pulled) reportPull(ctx, pulled);
+      if (result.notMaterialized) ctx.out.warn(`pushed the merge, but your mlruns/ does not hold it yet: ${result.notMaterialized}`);
       ctx.out.line(`pushed ${config.branch} ${result.commit.slice(0, 10)} to ${remote}`);
     }));
 }
