@@ -161,7 +161,7 @@ const POINTS = [
   'write:before-rename:2',
   'pull:remove:1',
   'pull:append:1',
-  'pull:append:2',
+  'pull:file:8',
   'pull:materialized',
   'pull:ref-moved',
   'pull:tagged',
