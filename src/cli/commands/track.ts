@@ -87,7 +87,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .command('pull')
     .description("merge teammates' runs from the remote tracking branch into yours and into mlruns/")
     .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
-    .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md).')
+    .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md). The remote tree is checked\nwhole first, mlruns/ is written before the branch moves, and a pull stopped part-way\nis finished by the next one; training jobs may keep logging meanwhile.\nExample:\n  mltrack pull && mltrack runs list')
     .action(run(async (ctx, opts: { remote?: string }) => {
       const config = ctx.config();
       const result = await pull({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote: opts.remote ?? config.remote, largeFileBytes: config.largeArtifactBytes });
