@@ -1,16 +1,22 @@
 /**
- * Bring the mlruns directory from one tracking tree to another (after a pull): only paths whose
- * blobs differ are written, meta.yaml URIs are made local, and the empty folders git cannot store
- * (`metrics/`, `params/`, `artifacts/`, `tags/`, `.trash/`) are recreated. A local file changed
- * since the last commit is never overwritten: metric lines are merged, anything else is kept.
+ * Bring the mlruns directory from one tracking tree to another (during a pull, before the branch
+ * moves): only paths whose blobs differ are written, meta.yaml URIs are made local, and the empty
+ * folders git cannot store (`metrics/`, `params/`, `artifacts/`, `tags/`, `.trash/`) are recreated.
+ * A local file changed since the last commit is never overwritten: anything but a metric is kept.
+ *
+ * Every step is idempotent, so a pull killed half-way and run again converges (spec/git-layout.md,
+ * "Pull"): a file already as wanted is skipped, and a metric file only ever gains the lines it
+ * lacks, appended with one write() (a training job may be appending to it right now).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { META_FILE, RESERVED_EXPERIMENT_SUBDIRS, RUN_SUBDIRS, TRASH_DIR, MODELS_DIR } from '../format/layout.js';
-import { writeAtomic } from '../store/fsWrite.js';
+import { fail, isMltrackError } from '../format/errors.js';
+import { faultPoint } from '../store/faultPoint.js';
+import { appendOnce, writeAtomic } from '../store/fsWrite.js';
 import { isMetaFile, localiseMeta } from './artifactUris.js';
 import { lfsObjectPath, parseLfsPointer } from './lfs.js';
-import { classify, mergeMetricLines } from './mergeRules.js';
+import { classify, metricLines, missingLines } from './mergeRules.js';
 import { isArtifactPath } from './snapshotTree.js';
 import type { ObjectReader } from './objectStore.js';
 import type { TreeEntry } from './objects.js';
@@ -73,28 +79,77 @@ export async function materialize(objects: ObjectReader, mlruns: string, from: s
 
   const syncFile = async (rel: string, abs: string, x: TreeEntry | undefined, y: TreeEntry | undefined) => {
     const local = readLocal(abs);
-    const old = x ? await blobBytes(x.oid, rel) : null;
     const next = y ? await blobBytes(y.oid, rel) : null;
-    if (!same(local, old)) {
+    if (same(local, next)) return; // already as wanted (a pull run again after a crash)
+    const old = x ? await blobBytes(x.oid, rel) : null;
+    try {
       if (local !== null && next !== null && classify(rel) === 'metric') {
-        writeAtomic(abs, mergeMetricLines(old?.toString('utf8') ?? '', local.toString('utf8'), next.toString('utf8')), ownerDir(abs, rel));
+        if (updateMetric(mlruns, rel, abs, local, next, same(local, old))) result.written++;
+        faultPoint('pull:append');
+        return;
+      }
+      if (!same(local, old)) {
+        result.keptLocal.push(rel);
+        return;
+      }
+      if (next === null) {
+        rmSync(abs, { force: true });
+        result.removed++;
+        faultPoint('pull:remove');
+      } else {
+        // Temp files go beside the key folder, never inside metrics/, params/ or tags/.
+        writeAtomic(abs, next, ownerDir(abs, rel));
         result.written++;
-      } else if (!same(local, next)) result.keptLocal.push(rel);
-      return;
-    }
-    if (next === null) {
-      rmSync(abs, { force: true });
-      result.removed++;
-    } else {
-      // Temp files go beside the key folder, never inside metrics/, params/ or tags/.
-      writeAtomic(abs, next, ownerDir(abs, rel));
-      result.written++;
+        faultPoint('pull:file');
+      }
+    } catch (err) {
+      if (isMltrackError(err)) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw fail('IO_ERROR', `Could not write mlruns/${rel} (${code}): the pull stopped before moving the tracking branch; move that entry away and pull again`, { path: rel, errno: code });
     }
   };
 
   await walk('', from, to);
   ensureEmptyDirs(mlruns);
   return result;
+}
+
+/**
+ * Give a local metric file the lines of `next` it lacks. When `next` extends the file, or the run
+ * is live (a process may be appending), the lines are appended in one write(); otherwise (a run
+ * that has ended) the file is replaced by `next` plus any local lines it lacks, so every clone
+ * converges on the committed order. Returns whether anything was written.
+ */
+function updateMetric(mlruns: string, rel: string, abs: string, local: Buffer, next: Buffer, unchangedSinceCommit: boolean): boolean {
+  const localText = local.toString('utf8');
+  const nextText = next.toString('utf8');
+  // A file whose last line lacks its newline gets it back first, so no two lines are glued.
+  const sep = localText !== '' && !localText.endsWith('\n') ? '\n' : '';
+  if (sep === '' && nextText.startsWith(localText)) {
+    appendOnce(abs, nextText.slice(localText.length));
+    return true;
+  }
+  const have = metricLines(localText);
+  const add = missingLines(metricLines(nextText), have);
+  if (isLiveRun(mlruns, rel)) {
+    if (add.length === 0 && sep === '') return false;
+    appendOnce(abs, sep + add.map((line) => `${line}\n`).join(''));
+    return true;
+  }
+  const extra = unchangedSinceCommit ? [] : missingLines(have, metricLines(nextText));
+  const text = [...metricLines(nextText), ...extra].map((line) => `${line}\n`).join('');
+  if (text === localText) return false;
+  writeAtomic(abs, text, ownerDir(abs, rel));
+  return true;
+}
+
+/** Whether the run holding this metric is RUNNING or SCHEDULED here (or its meta is unreadable). */
+function isLiveRun(mlruns: string, rel: string): boolean {
+  const parts = rel.split('/');
+  const at = parts.indexOf('metrics');
+  const meta = readLocal(join(mlruns, ...parts.slice(0, at), META_FILE));
+  const status = meta ? /^status: *(\d+)/m.exec(meta.toString('utf8')) : null;
+  return !status || status[1] === '1' || status[1] === '2';
 }
 
 function ownerDir(abs: string, rel: string): string {

@@ -21,9 +21,25 @@ export function classify(path: string): FileKind {
   return 'other';
 }
 
-function lines(text: string): string[] {
+/** The lines of a metric file, without their newlines. */
+export function metricLines(text: string): string[] {
   if (text === '') return [];
   return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+}
+
+const lines = metricLines;
+
+/** The lines of `wanted` that `have` does not hold, counted as a multiset, in `wanted`'s order. */
+export function missingLines(wanted: string[], have: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of have) counts.set(line, (counts.get(line) ?? 0) + 1);
+  const out: string[] = [];
+  for (const line of wanted) {
+    const n = counts.get(line) ?? 0;
+    if (n > 0) counts.set(line, n - 1);
+    else out.push(line);
+  }
+  return out;
 }
 
 /** Timestamp of a metric line, for ordering appended lines; lines that do not parse sort last. */
@@ -34,7 +50,7 @@ function lineTime(line: string): number {
 
 /**
  * Metric files only grow. Lines appended on either side after the common base are all kept, in
- * timestamp order (ours first on ties); if a side rewrote the base (not something MLflow does),
+ * timestamp order (ours first on ties; a line appended identically on both sides is kept once); if a side rewrote the base (not something MLflow does),
  * every line of both is kept once.
  */
 export function mergeMetricLines(base: string, ours: string, theirs: string): string {
@@ -44,19 +60,14 @@ export function mergeMetricLines(base: string, ours: string, theirs: string): st
   const startsWithBase = (side: string[]) => b.every((line, i) => side[i] === line);
   let merged: string[];
   if (startsWithBase(o) && startsWithBase(t)) {
-    const appended = [...o.slice(b.length), ...t.slice(b.length)];
+    // A line both sides appended (a pull interrupted after materialising it, then committed) counts once.
+    const ourAppends = o.slice(b.length);
+    const appended = [...ourAppends, ...missingLines(t.slice(b.length), ourAppends)];
     merged = [...b, ...appended.map((line, i) => ({ line, i })).sort((x, y) => lineTime(x.line) - lineTime(y.line) || x.i - y.i).map((x) => x.line)];
   }
   else {
     // Multiset union: every line of ours, plus each line of theirs not already counted.
-    const counts = new Map<string, number>();
-    for (const line of o) counts.set(line, (counts.get(line) ?? 0) + 1);
-    merged = [...o];
-    for (const line of t) {
-      const n = counts.get(line) ?? 0;
-      if (n > 0) counts.set(line, n - 1);
-      else merged.push(line);
-    }
+    merged = [...o, ...missingLines(t, o)];
   }
   return merged.length ? merged.join('\n') + '\n' : '';
 }

@@ -1,11 +1,14 @@
 /**
  * `mltrack pull` and `mltrack push`: the tracking branch shared through the user's own git (via
  * simple-git), so their remotes, credentials and ssh work as for any push. Pull commits local runs
- * first, fetches, merges with the rules of mergeRules.ts and brings mlruns/ up to date; a rejected
- * push pulls and tries again.
+ * first, fetches, checks the incoming tree whole (safeTree.ts), merges with the rules of
+ * mergeRules.ts, brings mlruns/ up to date and only then moves the branch: killed at any point, the
+ * clone is as before or as after, and the next pull finishes the job (spec/git-layout.md, "Pull").
+ * A rejected push pulls and tries again.
  */
 import { simpleGit } from 'simple-git';
-import { fail } from '../format/errors.js';
+import { fail, isMltrackError } from '../format/errors.js';
+import { faultPoint } from '../store/faultPoint.js';
 import { commitMessage, summariseChanges } from './changeSummary.js';
 import { materialize, ensureEmptyDirs, type MaterializeResult } from './materialize.js';
 import { mergeTrees, type MergeConflict } from './mergeTrees.js';
@@ -13,6 +16,7 @@ import { lfsAvailable, lfsFetch, lfsPush, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
 import { listRegistryTagNames, syncRegistryTags } from './registryTags.js';
 import { formatCommit, formatTree, writeObject } from './objects.js';
+import { assertSafeTree } from './safeTree.js';
 import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from './repo.js';
 import { commitTracking } from './trackingCommit.js';
 import { branchRef, MLRUNS_PATH, remoteRef } from './trackingLayout.js';
@@ -34,6 +38,27 @@ export interface PullResult {
   after: string | null;
   conflicts: MergeConflict[];
   materialized: MaterializeResult | null;
+}
+
+/**
+ * Trees of `theirs` that sit at the same path in `ours`: ours was checked when it arrived (or was
+ * built here), so the safety check of theirs skips them and costs what changed, not the tree size.
+ */
+async function treesSharedWith(objects: ObjectReader, ours: string | null, theirs: string): Promise<Set<string>> {
+  const shared = new Set<string>();
+  const walk = async (o: string, t: string): Promise<void> => {
+    if (o === t) {
+      shared.add(t);
+      return;
+    }
+    const mine = new Map((await objects.tree(o)).map((e) => [e.name, e]));
+    for (const entry of await objects.tree(t)) {
+      const counterpart = mine.get(entry.name);
+      if (entry.mode === '40000' && counterpart?.mode === '40000') await walk(counterpart.oid, entry.oid);
+    }
+  };
+  if (ours) await walk(ours, theirs);
+  return shared;
 }
 
 function client(repo: GitRepo) {
@@ -76,6 +101,11 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
     if (ours && (ours === theirs || (await isAncestor(repo, theirs, ours)))) {
       return { kind: 'up-to-date', before: ours, after: ours, conflicts: [], materialized: null };
     }
+    // Nothing from the remote reaches a path before its whole tree passed the safety check.
+    const oursRoot = ours ? (await objects.commit(ours)).tree : null;
+    const theirsRoot = (await objects.commit(theirs)).tree;
+    await assertSafeTree(objects, theirsRoot, { trusted: await treesSharedWith(objects, oursRoot, theirsRoot) });
+    faultPoint('pull:checked');
     let next: string;
     let kind: IntegrationKind;
     let conflicts: MergeConflict[] = [];
@@ -85,7 +115,7 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
     } else {
       // Two clones that each made the branch have no common ancestor: merge against an empty base.
       const base = (await git(repo, ['merge-base', ours, theirs]).catch(() => '')).trim() || null;
-      const [baseRoot, oursRoot, theirsRoot] = await Promise.all([base, ours, theirs].map(async (c) => (c ? (await objects.commit(c)).tree : null)));
+      const baseRoot = base ? (await objects.commit(base)).tree : null;
       const merged = await mergeTrees(objects, repo.gitdir, baseRoot, oursRoot, theirsRoot);
       conflicts = merged.conflicts;
       const summary = await summariseChanges(objects, await mlrunsTreeOf(objects, ours), merged.oid ? ((await objects.entry(merged.oid, MLRUNS_PATH))?.oid ?? null) : null);
@@ -95,18 +125,34 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
       next = writeObject(repo.gitdir, 'commit', formatCommit({ tree: merged.oid ?? writeObject(repo.gitdir, 'tree', formatTree([])), parents: [ours, theirs], author: who, committer: who, message }));
       kind = 'merge';
     }
+    faultPoint('pull:merged');
+    // mlruns/ first, the branch second: a crash in between leaves the branch where it was, and what
+    // was written so far is either committed as it is (blobs identical to the remote's) or redone.
+    let materialized: MaterializeResult;
+    try {
+      materialized = await materialize(objects, options.mlruns, await mlrunsTreeOf(objects, ours), await mlrunsTreeOf(objects, next));
+    } catch (err) {
+      if (isMltrackError(err) && err.code === 'IO_ERROR') err.data.commit = next;
+      throw err;
+    }
+    faultPoint('pull:materialized');
     if (!(await compareAndSwapRef(repo, local, next, ours, `mltrack pull: ${kind}`))) continue;
-    const materialized = await materialize(objects, options.mlruns, await mlrunsTreeOf(objects, ours), await mlrunsTreeOf(objects, next));
+    faultPoint('pull:ref-moved');
     // Registry changes that arrived without tags (a pull request merged on the server) get them now.
     await syncRegistryTags(repo, objects, local);
+    faultPoint('pull:tagged');
     return { kind, before: ours, after: next, conflicts, materialized };
   }
   throw fail('INVALID_STATE', `Could not update ${local}: it kept changing during the pull`);
 }
 
 export async function pull(options: SyncOptions): Promise<PullResult> {
+  faultPoint('pull:start');
   await commitTracking({ repo: options.repo, mlruns: options.mlruns, branch: options.branch, largeFileBytes: options.largeFileBytes });
-  if (!(await fetchTracking(options))) {
+  faultPoint('pull:committed');
+  const fetched = await fetchTracking(options);
+  faultPoint('pull:fetched');
+  if (!fetched) {
     ensureEmptyDirs(options.mlruns);
     return { kind: 'no-remote-branch', before: null, after: await resolveRef(options.repo, branchRef(options.branch)), conflicts: [], materialized: null };
   }
@@ -117,6 +163,11 @@ export interface PushResult {
   commit: string;
   attempts: number;
   pulled: PullResult[];
+  /**
+   * Set when the remote's runs could not be written into mlruns/ (the message says which entry):
+   * the merge was pushed, the local branch stays where it was until a pull succeeds.
+   */
+  notMaterialized?: string;
 }
 
 /**
@@ -157,7 +208,23 @@ export async function push(options: SyncOptions & { maxAttempts?: number }): Pro
       if (!rejected(message)) throw fail('PUSH_REJECTED', `git push ${options.remote} failed: ${message.trim().split('\n').pop()}`);
       if (attempt === maxAttempts) break;
       await fetchTracking(options);
-      pulled.push(await integrate(options));
+      try {
+        pulled.push(await integrate(options));
+      } catch (err) {
+        // An entry of mlruns/ that cannot be written must not keep our runs from the team: push the
+        // merge itself. Our branch does not move, so no commit here can record runs it never wrote.
+        const merge = isMltrackError(err) && err.code === 'IO_ERROR' ? err.data.commit : undefined;
+        if (typeof merge !== 'string') throw err;
+        try {
+          await client(repo).push(options.remote, `${merge}:${branchRef(options.branch)}`);
+        } catch (pushErr) {
+          if (rejected((pushErr as Error).message)) continue;
+          throw fail('PUSH_REJECTED', `git push ${options.remote} failed: ${(pushErr as Error).message.trim().split('\n').pop()}`);
+        }
+        await git(repo, ['update-ref', remoteRef(options.remote, options.branch), merge]);
+        await pushRegistryTags(options);
+        return { commit: merge, attempts: attempt + 1, pulled, notMaterialized: (err as Error).message };
+      }
     }
   }
   throw fail('PUSH_REJECTED', `The remote kept moving: ${maxAttempts} pushes of ${options.branch} were rejected; run mltrack pull, then push again`);

@@ -6,6 +6,7 @@
 import { fail } from '../format/errors.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
+import { keepNotMaterialized } from './notMaterialized.js';
 import { ObjectReader } from './objectStore.js';
 import { createRegistryTags, registryEventsBetween } from './registryTags.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
@@ -83,7 +84,8 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     const parentRoot = parent ? (await objects.commit(parent)).tree : null;
     const parentEntries = parentRoot ? await objects.tree(parentRoot) : [];
     const oldMlruns = parentEntries.find((e) => e.name === MLRUNS_PATH)?.oid ?? null;
-    const mlrunsTree = await mlrunsTreeFor(oldMlruns);
+    // A folder missing from disk that no user command removed stays as the parent has it.
+    const mlrunsTree = await keepNotMaterialized(objects, repo.gitdir, oldMlruns, await mlrunsTreeFor(oldMlruns));
     const snapshots = await pendingSnapshots(repo, parent);
     const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
     if (oldMlruns === mlrunsTree && !extraParents.length) return null;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fail } from '../format/errors.js';
 import { TEMP_PREFIX } from '../format/layout.js';
+import { faultPoint } from './faultPoint.js';
 
 function tempPath(tempDir: string): string {
   return join(tempDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -30,6 +31,7 @@ function writeTemp(tempDir: string, data: string | Uint8Array): string {
 export function writeAtomic(target: string, data: string | Uint8Array, tempDir: string = dirname(target)): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = writeTemp(tempDir, data);
+  faultPoint('write:before-rename');
   try {
     renameSync(tmp, target);
   } catch (err) {

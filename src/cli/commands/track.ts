@@ -87,7 +87,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .command('pull')
     .description("merge teammates' runs from the remote tracking branch into yours and into mlruns/")
     .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
-    .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md).')
+    .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md). The remote tree is checked\nwhole first, mlruns/ is written before the branch moves, and a pull stopped part-way\nis finished by the next one; training jobs may keep logging meanwhile.\nExample:\n  mltrack pull && mltrack runs list')
     .action(run(async (ctx, opts: { remote?: string }) => {
       const config = ctx.config();
       const result = await pull({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote: opts.remote ?? config.remote, largeFileBytes: config.largeArtifactBytes });
@@ -103,8 +103,9 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
       const config = ctx.config();
       const remote = opts.remote ?? config.remote;
       const result = await push({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote, largeFileBytes: config.largeArtifactBytes });
-      if (ctx.out.json) return ctx.out.data({ commit: result.commit, remote, branch: config.branch, attempts: result.attempts, merged: result.pulled.map(pullJson) });
+      if (ctx.out.json) return ctx.out.data({ commit: result.commit, remote, branch: config.branch, attempts: result.attempts, merged: result.pulled.map(pullJson), not_materialized: result.notMaterialized ?? null });
       for (const pulled of result.pulled) reportPull(ctx, pulled);
+      if (result.notMaterialized) ctx.out.warn(`pushed the merge, but your mlruns/ does not hold it yet: ${result.notMaterialized}`);
       ctx.out.line(`pushed ${config.branch} ${result.commit.slice(0, 10)} to ${remote}`);
     }));
 }
