@@ -61,7 +61,7 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
         // Unsafe entries are listed, not thrown: verify reads names only, and writes nothing.
         const revision = await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns, { unchecked: true });
         const unsafe = revision.mlrunsTree ? await unsafeEntries(revision.objects, revision.mlrunsTree) : [];
-        ({ problems, stats } = await verifyTree(revision.reader.tree, { emptyDirsKept: false }));
+        ({ problems, stats } = await verifyTree(revision.reader.tree, { emptyDirsKept: false, mlrunsRoot: config.mlruns }));
         problems = [...unsafe.map((u): Problem => ({ path: u.path, rule: `unsafe tree entry: ${u.reason} (pull, site build and --rev reads refuse this tree)`, code: 'UNSAFE_TREE', severity: 'error' })), ...problems];
         display = (path: string) => `${opts.rev}:${MLRUNS_PATH}${path ? `/${path}` : ''}`;
         const working = new FsTreeReader(config.mlruns);
