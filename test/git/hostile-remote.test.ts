@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,21 @@ describe('a hostile remote', () => {
       }
     } finally {
       writeFileSync(metaPath, original);
+    }
+    // Symlinks planted in a run's artifacts (a file and a folder of the home) read as missing.
+    const artifacts = join(runDir, 'artifacts');
+    symlinkSync(join(home, '.ssh', 'id_rsa'), join(artifacts, 'key'));
+    symlinkSync(join(home, '.aws'), join(artifacts, 'aws'));
+    try {
+      const before = scan(home);
+      const out = join(home, 'out', 'worktree-links');
+      expect((await cli(['site', 'build', '--out', out])).error).toBe('OK');
+      const run = JSON.parse(readFileSync(join(out, 'data', 'runs', runId, 'run.json'), 'utf8')) as { artifacts: { files: { path: string; href: string | null }[] } };
+      expect(run.artifacts.files.map((f) => f.path)).toEqual(['model.txt']);
+      expect(changesOutside(before, scan(home))).toEqual([]);
+    } finally {
+      rmSync(join(artifacts, 'key'));
+      rmSync(join(artifacts, 'aws'));
     }
   }, 120_000);
 
