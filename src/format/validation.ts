@@ -32,6 +32,30 @@ export const LIMITS = {
   maxSearchResults: 50_000,
 } as const;
 
+/**
+ * The first `/`-separated component of `path` that git hosts refuse as a tree entry (`.git` in any
+ * case, with the trailing dots and spaces Windows drops, or its short name `git~1`), or null.
+ */
+export function gitUnsafeComponent(path: string): string | null {
+  for (const part of path.split('/')) {
+    const folded = part.toLowerCase().replace(/[. ]+$/, '');
+    if (folded === '.git' || folded === 'git~1') return part;
+  }
+  return null;
+}
+
+/**
+ * MLflow accepts a key, artifact path or name with a `.git` component, but it becomes a file or
+ * folder name on the tracking branch, and git hosts (and git itself) refuse to push such a tree.
+ * Refused when logged, so a push never becomes impossible; reads still accept it.
+ */
+export function rejectGitUnsafeName(what: string, name: string): void {
+  const part = gitUnsafeComponent(name);
+  if (part !== null) {
+    throw fail('GIT_UNSAFE_NAME', `Invalid ${what} ${JSON.stringify(name)}: the component ${JSON.stringify(part)} is a name git refuses to store, so the tracking branch could not be pushed`, { name, component: part });
+  }
+}
+
 /** Python's posixpath.normpath. */
 export function posixNormpath(path: string): string {
   if (path === '') return '.';
@@ -74,6 +98,7 @@ export function validateKey(kind: KeyKind, key: unknown, options: { checkLength?
     throw fail('VALUE_TOO_LONG', `${capitalise(kind)} name '${key.slice(0, 40)}...' is ${[...key].length} characters, the limit is ${LIMITS.keyLength}`, { kind, key });
   }
   if (options.checkLength ?? true) {
+    rejectGitUnsafeName(`${kind} name`, key);
     if (validKeys.size > 100_000) validKeys.clear();
     validKeys.add(key);
   }
@@ -121,6 +146,7 @@ export function isRunId(id: string): boolean {
 export function validateExperimentName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw fail('INVALID_NAME', 'Invalid experiment name: it must be a non-empty string');
   if (pyLength(name) > LIMITS.experimentName) throw fail('VALUE_TOO_LONG', `Experiment name is ${pyLength(name)} characters, the limit is ${LIMITS.experimentName}`);
+  rejectGitUnsafeName('experiment name', name);
   return name;
 }
 
@@ -167,4 +193,11 @@ export function validateArtifactPath(path: string): string {
     throw fail('PATH_TRAVERSAL', `Invalid artifact path ${JSON.stringify(path)}: it must stay inside the run's artifact directory`, { path });
   }
   return normal === '.' ? '' : normal;
+}
+
+/** An artifact path about to be written: inside the run's artifact root, and storable by git. */
+export function validateNewArtifactPath(path: string): string {
+  const normal = validateArtifactPath(path);
+  rejectGitUnsafeName('artifact path', normal);
+  return normal;
 }

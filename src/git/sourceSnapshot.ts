@@ -5,12 +5,16 @@
  * commit, so pushing the tracking branch carries the code with it.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { fail } from '../format/errors.js';
-import { compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from './repo.js';
+import { ObjectReader } from './objectStore.js';
+import type { TreeEntry } from './objects.js';
+import { compareAndSwapRef, isAncestor, resolveRef, type GitRepo } from './repo.js';
+import { blobSizes, unsafeNameReason } from './safeTree.js';
+import { treeLimits } from './treeSafety.js';
 import { snapshotRef } from './trackingLayout.js';
 
 const run = promisify(execFile);
@@ -75,14 +79,47 @@ export function clearPendingSnapshots(repo: GitRepo, done: string[]): void {
   writeFileSync(path, left.length ? left.join('\n') + '\n' : '');
 }
 
-/** Write the files of `commit` into `dir` (which must not exist or be empty), without any index. */
+/**
+ * Write the files of `commit` into `dir` (which must not exist or be empty), without any index.
+ * A run's commit is anyone's code once pulled, so the tree is checked whole before anything is
+ * written: a name that is not one plain component (`..`, `a/b`, `.git` in any case) or that repeats
+ * in its folder is refused with UNSAFE_TREE. Symlinks are user code and are written as links, but
+ * every file and folder is created exclusively, so nothing is ever written through a link.
+ * Submodules (gitlinks) become empty folders, as `git archive` makes them.
+ */
 export async function exportCommit(repo: GitRepo, commit: string, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  const archive = join(mkdtempSync(join(tmpdir(), 'mltrack-archive-')), 'src.tar');
-  try {
-    await git(repo, ['archive', '--format=tar', '-o', archive, commit]);
-    await run('tar', ['-xf', archive, '-C', dir]);
-  } finally {
-    rmSync(join(archive, '..'), { recursive: true, force: true });
+  const objects = new ObjectReader(repo.gitdir);
+  const root = (await objects.commit(commit)).tree;
+  const limits = treeLimits();
+  const plan: { path: string[]; entry: TreeEntry }[] = [];
+  const blobs = new Map<string, string>();
+  const walk = async (oid: string, path: string[], depth: number): Promise<void> => {
+    if (depth > limits.maxDepth) throw unsafeSource(path.join('/'), `nested deeper than ${limits.maxDepth} folders`);
+    const names = new Set<string>();
+    for (const entry of await objects.tree(oid)) {
+      const child = [...path, entry.name];
+      const reason = unsafeNameReason(entry.name) ?? (names.has(entry.name) ? 'a name that appears twice in its folder' : null);
+      if (reason) throw unsafeSource(child.join('/'), reason);
+      if (!['100644', '100755', '120000', '40000', '160000'].includes(entry.mode)) throw unsafeSource(child.join('/'), `mode ${entry.mode}`);
+      names.add(entry.name);
+      if (plan.push({ path: child, entry }) > limits.maxEntries) throw unsafeSource(child.join('/'), `past the limit of ${limits.maxEntries} entries`);
+      if (entry.mode === '40000') await walk(entry.oid, child, depth + 1);
+      else if (entry.mode !== '160000') blobs.set(entry.oid, child.join('/'));
+    }
+  };
+  await walk(root, [], 0);
+  for (const [oid, size] of blobSizes(repo.gitdir, [...blobs.keys()])) {
+    if (size > limits.maxBlobBytes) throw unsafeSource(blobs.get(oid)!, `a blob of ${size} bytes, over the limit of ${limits.maxBlobBytes}`);
   }
+  mkdirSync(dir, { recursive: true });
+  for (const { path, entry } of plan) {
+    const target = join(dir, ...path);
+    if (entry.mode === '40000' || entry.mode === '160000') mkdirSync(target);
+    else if (entry.mode === '120000') symlinkSync(Buffer.from(await objects.blob(entry.oid)).toString('utf8'), target);
+    else writeFileSync(target, await objects.blob(entry.oid), { flag: 'wx', mode: entry.mode === '100755' ? 0o755 : 0o644 });
+  }
+}
+
+function unsafeSource(path: string, reason: string) {
+  return fail('UNSAFE_TREE', `Refused the source tree: ${JSON.stringify(path)} is ${reason}; nothing was written`, { path, reason });
 }

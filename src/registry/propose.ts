@@ -111,7 +111,7 @@ export async function proposeTransition(options: ProposeOptions): Promise<Propos
   const temp = mkdtempSync(join(tmpdir(), 'mltrack-propose-'));
   try {
     const modelDir = join(temp, MODELS_DIR, model);
-    await writeTreeTo(objects, modelEntry.oid, modelDir);
+    await writeTreeTo(objects, modelEntry.oid, modelDir, `${MLRUNS_PATH}/${MODELS_DIR}/${model}`);
     const store = new RegistryStore(temp, { clock: options.clock });
     const before = new Map<number, string | null>();
     let changed: ModelVersion[];

@@ -16,6 +16,8 @@ import { DATASET_CONTEXT_TAG } from '../format/search/runFilter.js';
 import { parseConfigText } from '../api/config.js';
 import { ROOT_TOKEN } from '../git/artifactUris.js';
 import { GitTreeReader } from '../git/GitTreeReader.js';
+import { assertSafeTree } from '../git/safeTree.js';
+import { treeLimits } from '../git/treeSafety.js';
 import { parseLfsPointer } from '../git/lfs.js';
 import { ObjectReader } from '../git/objectStore.js';
 import { REASON_TAG } from '../git/registryTags.js';
@@ -162,6 +164,8 @@ async function openSide(repo: GitRepo, objects: ObjectReader, rev: string): Prom
   const rootTree = (await objects.commit(commit)).tree;
   const entry = await objects.entry(rootTree, MLRUNS_PATH);
   const mlruns = entry?.mode === '40000' ? entry.oid : null;
+  // The head of a change under review is anyone's tree: its names go into the report.
+  if (mlruns) await assertSafeTree(objects, mlruns, { prefix: MLRUNS_PATH, limits: treeLimits() });
   const tree = new GitTreeReader(objects, mlruns, rev);
   return { rev, commit, rootTree, mlruns, tree, registry: new RegistryReader(tree) };
 }

@@ -7,13 +7,23 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { ObjectReader } from '../git/objectStore.js';
 import { formatTree, writeObject, type TreeEntry } from '../git/objects.js';
+import { assertSafeTree } from '../git/safeTree.js';
+import { treeLimits } from '../git/treeSafety.js';
 
-/** Write the files of git tree `oid` under `dir` (regular files only; links and submodules are skipped). */
-export async function writeTreeTo(objects: ObjectReader, oid: string, dir: string): Promise<void> {
+/**
+ * Write the files of git tree `oid` under `dir`. The tree is checked whole first (UNSAFE_TREE): a
+ * name like `..` or `a/b` would otherwise place a file outside `dir`.
+ */
+export async function writeTreeTo(objects: ObjectReader, oid: string, dir: string, prefix = ''): Promise<void> {
+  await assertSafeTree(objects, oid, { prefix, limits: treeLimits() });
+  await writeCheckedTree(objects, oid, dir);
+}
+
+async function writeCheckedTree(objects: ObjectReader, oid: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const entry of await objects.tree(oid)) {
     const path = join(dir, entry.name);
-    if (entry.mode === '40000') await writeTreeTo(objects, entry.oid, path);
+    if (entry.mode === '40000') await writeCheckedTree(objects, entry.oid, path);
     else if (entry.mode === '100644' || entry.mode === '100755') writeFileSync(path, await objects.blob(entry.oid), { mode: entry.mode === '100755' ? 0o755 : 0o644 });
   }
 }

@@ -3,8 +3,8 @@
  * working tree or of any revision, written into a fresh directory that replaces the old one in one
  * rename, so a server never sees half a site.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../format/errors.js';
 import { fileUriToPath, pathToFileUri } from '../format/fileUri.js';
@@ -16,7 +16,7 @@ import { readTrackingLog } from '../git/trackingLog.js';
 import { parseEventMessage, tagToStage } from '../format/registryTags.js';
 import { git } from '../git/repo.js';
 import { branchRef } from '../git/trackingLayout.js';
-import { FsTreeReader } from '../store/FsTreeReader.js';
+import { ConfinedFsTreeReader, isInside } from '../store/ConfinedFsTreeReader.js';
 import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
 import { MAX_LOG_COMMITS, type SiteLog } from './siteFormat.js';
 
@@ -133,12 +133,16 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     };
   }
   const root = resolve(options.mlruns);
+  // Artifacts are read only from inside the mlruns tree: a run whose artifact_uri points into a
+  // home folder, /proc or /etc (a teammate can set it) is shown as stored elsewhere, never copied.
+  const realRoot = existsSync(root) ? realpathSync(root) : root;
   const external = (uri: string) => {
     const path = fileUriToPath(uri);
-    return path && existsSync(path) ? new FsTreeReader(path) : null;
+    if (!path || !isAbsolute(path) || !existsSync(path)) return null;
+    return isInside(realRoot, realpathSync(path)) ? new ConfinedFsTreeReader(path, realRoot) : null;
   };
   return {
-    src: { tree: new FsTreeReader(root), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root) },
+    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root) },
     logRev: repo && (await resolveRef(repo, branchRef(branch))) ? branchRef(branch) : null,
   };
 }

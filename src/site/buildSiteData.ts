@@ -323,7 +323,7 @@ export class SiteDataBuilder {
           const size = /\nsize (\d+)/.exec(Buffer.from(bytes).toString('latin1'));
           if (size) out.size = Number(size[1]);
         } else if (bytes) {
-          const stored = `${sitePaths.artifacts(runId)}/${storedArtifactName(entry.path)}`;
+          const stored = `${sitePaths.artifacts(runId)}/${storedArtifactName(entry.path, bytes)}`;
           await this.out.write(stored, bytes);
           out.href = encodePath(stored);
         }

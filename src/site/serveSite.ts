@@ -5,7 +5,7 @@
  */
 import { createReadStream, existsSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, relative, sep } from 'node:path';
 
 export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,7 +24,7 @@ export const CONTENT_TYPES: Record<string, string> = {
   '.webp': 'image/webp',
   '.bmp': 'image/bmp',
   '.ico': 'image/x-icon',
-  '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream',
   '.woff2': 'font/woff2',
 };
 
@@ -60,12 +60,41 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serve files from a switchable root directory on `host:port` (port 0: any free port). */
+/** Response headers for a file: artifact copies are never a document (sandboxed, downloads unless an image or text). */
+export function headersFor(file: string, root: string): Record<string, string> {
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const headers: Record<string, string> = { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+  const rel = relative(root, file).split(sep).join('/');
+  if (/^data\/runs\/[^/]+\/artifacts\//.test(rel)) {
+    headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src 'self'";
+    if (!/^(image\/|text\/plain|text\/csv|application\/json)/.test(type)) headers['Content-Disposition'] = 'attachment';
+  }
+  return headers;
+}
+
+/** The Host header values a server on `host:port` answers to; null (any) when it listens on every address. */
+export function hostsFor(host: string, port: number): Set<string> | null {
+  if (host === '0.0.0.0' || host === '::' || host === '') return null;
+  const names = new Set([`${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase()]);
+  if (host === '127.0.0.1' || host === '::1' || host === 'localhost') for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(`${n}:${port}`);
+  return names;
+}
+
+/**
+ * Serve files from a switchable root directory on `host:port` (port 0: any free port). Requests
+ * whose Host header is not this address get 421, so DNS rebinding cannot read the site.
+ */
 export function startStaticServer(root: string, port: number, host = '127.0.0.1'): Promise<StaticServer> {
   let current = root;
+  let allowedHosts: Set<string> | null = new Set();
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    // DNS rebinding: a page on another name that resolves to this address must not read the runs.
+    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`Misdirected request: this server answers only to ${[...allowedHosts].join(', ')}\n`);
       return;
     }
     const file = resolveStatic(current, new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -73,11 +102,7 @@ export function startStaticServer(root: string, port: number, host = '127.0.0.1'
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Cache-Control': 'no-cache',
-      'X-Content-Type-Options': 'nosniff',
-    });
+    res.writeHead(200, headersFor(file, current));
     if (req.method === 'HEAD') {
       res.end();
       return;
@@ -89,6 +114,7 @@ export function startStaticServer(root: string, port: number, host = '127.0.0.1'
     server.listen(port, host, () => {
       const address = server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
+      allowedHosts = hostsFor(host, actual);
       resolvePromise({
         server,
         port: actual,

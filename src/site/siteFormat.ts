@@ -254,12 +254,30 @@ export interface SiteRegistry {
   models: SiteRegisteredModel[];
 }
 
-/** Extensions copied as they are; anything else that a browser could run is stored with `.txt` appended. */
-export const ACTIVE_CONTENT = /\.(html?|xhtml|xht|svg|svgz|xml|xsl|xslt|js|mjs|cjs|wasm|swf|pdf|shtml|php|htaccess)$/i;
+/**
+ * Artifact types copied under their own name: inert on every static host (images, plain text, JSON,
+ * CSV). Anything else, HTML, SVG and every XML type included, is stored with `.txt` appended when it
+ * is text and `.bin` when it is binary, so no host serves it as a document that could run script.
+ */
+export const INERT_ARTIFACT = /\.(png|jpe?g|gif|webp|bmp|ico|txt|log|csv|tsv|json|jsonl)$/i;
+
+/** Text for storage purposes: no NUL byte and valid UTF-8 in the first 8 KiB. */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 8192);
+  if (head.includes(0)) return false;
+  try {
+    // Streaming: a character cut at the 8 KiB mark is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: head.length < bytes.length });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The stored name of an artifact copy (see `ArtifactEntry.href`). */
-export function storedArtifactName(path: string): string {
-  return ACTIVE_CONTENT.test(path) ? `${path}.txt` : path;
+export function storedArtifactName(path: string, bytes: Uint8Array): string {
+  if (INERT_ARTIFACT.test(path)) return path;
+  return looksLikeText(bytes) ? `${path}.txt` : `${path}.bin`;
 }
 
 /** A metric value from JSON. */

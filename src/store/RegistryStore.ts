@@ -14,7 +14,7 @@ import {
   type ModelStage, type ModelVersionMeta, type RegisteredModelMeta,
 } from '../format/registryMeta.js';
 import { searchModelVersions, searchRegisteredModels, type SearchOptions } from '../format/search/index.js';
-import { LIMITS, validateAlias, validateKey, validateModelName, validateValueLength } from '../format/validation.js';
+import { LIMITS, validateAlias, validateKey, rejectGitUnsafeName, validateModelName, validateValueLength } from '../format/validation.js';
 import { writeAtomic } from './fsWrite.js';
 import { FsTreeReader } from './FsTreeReader.js';
 import { RegistryReader, type ModelVersion, type RegisteredModel } from './RegistryReader.js';
@@ -83,6 +83,7 @@ export class RegistryStore {
 
   async createRegisteredModel(name: string, options: { description?: string | null; tags?: Record<string, string> } = {}): Promise<RegisteredModel> {
     validateModelName(name);
+    rejectGitUnsafeName('registered model name', name);
     const tags = options.tags ?? {};
     for (const [key, value] of Object.entries(tags)) checkTag('registered model tag', key, value);
     if (existsSync(this.modelDir(name))) throw fail('ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`, { name });
@@ -109,6 +110,7 @@ export class RegistryStore {
    */
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
     validateModelName(newName);
+    rejectGitUnsafeName('registered model name', newName);
     const model = await this.reader.getRegisteredModel(name);
     if (existsSync(this.modelDir(newName))) throw fail('ALREADY_EXISTS', `Registered Model (name=${newName}) already exists.`, { name: newName });
     const versions = await this.allVersions(name);

@@ -1,10 +1,10 @@
 /** A run's artifact directory: copy files in, list them as MLflow does, read them back. */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import type { FileInfo } from '../format/entities.js';
 import { fail } from '../format/errors.js';
 import { TEMP_PREFIX } from '../format/layout.js';
-import { validateArtifactPath } from '../format/validation.js';
+import { rejectGitUnsafeName, validateArtifactPath, validateNewArtifactPath } from '../format/validation.js';
 
 function statOrNull(path: string) {
   try {
@@ -27,24 +27,70 @@ function checkTarget(artifactDir: string, rel: string, asDir: boolean): void {
   if (stat && stat.isDirectory() !== asDir) throw clash();
 }
 
-/** Copy a local file or directory into `artifactDir/artifactPath/`; returns the artifact paths written. */
+function unsafeArtifact(path: string, what: string) {
+  return fail('UNSAFE_ARTIFACT', `Refused to log ${JSON.stringify(path)}: it is ${what}; nothing was copied`, { path, what });
+}
+
+/** What kind of special file `stat` is, for the message. */
+function specialKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'neither a file nor a folder';
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Copy a local file or directory into `artifactDir/artifactPath/`; returns the artifact paths written.
+ * A directory is checked whole before anything is copied (UNSAFE_ARTIFACT naming the entry): a
+ * symlink is followed only when it stays inside the directory, and FIFOs, sockets and devices are
+ * refused, so logging a folder never copies (or hangs on) anything outside it. A `.git` component
+ * is refused (GIT_UNSAFE_NAME): git could not store it.
+ */
 export function copyIntoArtifacts(artifactDir: string, localPath: string, artifactPath = ''): string[] {
-  const dest = validateArtifactPath(artifactPath);
+  const dest = validateNewArtifactPath(artifactPath);
   const stat = statOrNull(localPath);
   if (!stat) throw fail('NOT_FOUND', `No such file or directory: '${localPath}'`, { path: localPath });
+  if (!stat.isDirectory() && !stat.isFile()) throw unsafeArtifact(localPath, specialKind(stat));
   // Plan every copy first and check it, so a clash found half-way leaves nothing half written.
   const dirs: string[] = [];
   const files: { from: string; rel: string }[] = [];
+  const root = stat.isDirectory() ? realpathSync(localPath) : '';
+  const visiting = new Set<string>();
   const planDir = (from: string, rel: string) => {
+    const real = realpathSync(from);
+    if (visiting.has(real)) throw unsafeArtifact(from, 'a symlink loop');
+    visiting.add(real);
     if (rel) dirs.push(rel);
     for (const entry of readdirSync(from, { withFileTypes: true })) {
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) planDir(join(from, entry.name), childRel);
-      else files.push({ from: join(from, entry.name), rel: childRel });
+      const path = join(from, entry.name);
+      rejectGitUnsafeName('artifact path', childRel);
+      let kind = lstatSync(path);
+      if (kind.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = realpathSync(path);
+        } catch {
+          throw unsafeArtifact(path, 'a dangling symlink');
+        }
+        if (!inside(root, target)) throw unsafeArtifact(path, `a symlink to ${JSON.stringify(target)}, outside ${JSON.stringify(localPath)}`);
+        kind = statSync(target);
+      }
+      if (kind.isDirectory()) planDir(path, childRel);
+      else if (kind.isFile()) files.push({ from: path, rel: childRel });
+      else throw unsafeArtifact(path, specialKind(kind));
     }
+    visiting.delete(real);
   };
   if (stat.isDirectory()) planDir(localPath, dest);
   else files.push({ from: localPath, rel: dest ? `${dest}/${basename(localPath)}` : basename(localPath) });
+  for (const { rel } of files) rejectGitUnsafeName('artifact path', rel);
   for (const rel of dirs) checkTarget(artifactDir, rel, true);
   for (const { rel } of files) checkTarget(artifactDir, rel, false);
   mkdirSync(artifactDir, { recursive: true });
@@ -59,7 +105,7 @@ export function copyIntoArtifacts(artifactDir: string, localPath: string, artifa
 
 /** Write bytes or text as an artifact (log_text, log_dict). */
 export function writeArtifact(artifactDir: string, artifactFile: string, data: string | Uint8Array): string {
-  const rel = validateArtifactPath(artifactFile);
+  const rel = validateNewArtifactPath(artifactFile);
   if (!rel) throw fail('INVALID_ARGUMENT', 'An artifact file name is required');
   checkTarget(artifactDir, rel, false);
   const target = join(artifactDir, rel);

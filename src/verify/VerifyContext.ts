@@ -17,6 +17,8 @@ export interface VerifyOptions {
    * `metrics/`, `params/` or `artifacts/` is the tracking branch's normal layout, not a problem.
    */
   emptyDirsKept?: boolean;
+  /** Where the tree sits on disk, for telling an artifact_uri inside it from one outside (default: the tree's own path). */
+  mlrunsRoot?: string | null;
 }
 
 export interface VerifyStats {
@@ -30,6 +32,7 @@ export class VerifyContext {
   readonly problems = new ProblemList();
   readonly stats: VerifyStats = { experiments: 0, runs: 0, registeredModels: 0, modelVersions: 0 };
   readonly emptyDirsKept: boolean;
+  readonly mlrunsRoot: string | null;
   /** Leftover temp files already reported where they sit (inside a key folder). */
   readonly reportedTemp = new Set<string>();
 
@@ -38,6 +41,8 @@ export class VerifyContext {
     options: VerifyOptions = {},
   ) {
     this.emptyDirsKept = options.emptyDirsKept ?? true;
+    const own = tree.describe('');
+    this.mlrunsRoot = options.mlrunsRoot ?? (own.startsWith('/') ? own : null);
   }
 
   /** A file's text; null when missing, or when it is not UTF-8 (reported). */

@@ -2,7 +2,9 @@
  * Rules for one run directory (spec 4): its meta.yaml as MLflow 2.x and 3.x read it, the folders
  * 3.x requires, metric files, key files, and dataset input edges.
  */
+import { posix } from 'node:path';
 import { RUN_STATUS_CODES, type RunStatus } from '../format/entities.js';
+import { fileUriToPath } from '../format/fileUri.js';
 import { isMltrackError } from '../format/errors.js';
 import { parseInputMeta } from '../format/datasetMeta.js';
 import { ARTIFACTS_DIR, DATASETS_DIR, INPUTS_DIR, META_FILE, METRICS_DIR, PARAMS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
@@ -15,6 +17,30 @@ const RUN_NAME_TAG = 'mlflow.runName';
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * A `file:` artifact_uri outside the mlruns tree (a teammate's home, /proc, /etc) is a warning: site
+ * build and ui never copy from there, and MLflow would read and write there. The default layout
+ * (`…/<experiment>/<run>/artifacts`, as a tree copied from another machine keeps it) is read inside
+ * the tree and passes; remote schemes (s3:, mlflow-artifacts:) are not local reads and pass.
+ */
+/** The tracking branch's placeholder for the mlruns root (ROOT_TOKEN in src/git/artifactUris.ts; verify sits below git). */
+const ROOT_TOKEN = 'file:///.mltrack-root';
+
+function checkArtifactUri(ctx: VerifyContext, path: string, uri: string, defaultSuffix: string): void {
+  if (uri.replace(/\/+$/, '').endsWith(defaultSuffix)) return;
+  if (uri === ROOT_TOKEN || uri.startsWith(ROOT_TOKEN + '/')) return;
+  const local = fileUriToPath(uri);
+  if (local === null) return;
+  const root = ctx.mlrunsRoot;
+  if (root && isInside(root, local)) return;
+  ctx.problems.warning(path, `artifact_uri ${JSON.stringify(uri)} points outside the mlruns tree: site build and ui do not copy artifacts from there, and MLflow would read and write there`, 'UNSAFE_ARTIFACT');
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = posix.relative(posix.normalize(root), posix.normalize(path));
+  return rel === '' || (!rel.startsWith('..') && !posix.isAbsolute(rel));
 }
 
 /** The meta.yaml rules; returns `run_name` when it is a usable string. */
@@ -46,7 +72,8 @@ function checkRunMeta(ctx: VerifyContext, path: string, f: YamlFields, runDirNam
   intField(ctx, path, f, 'start_time', { required: true, consequence: 'MLflow fails to read the run' });
   intField(ctx, path, f, 'end_time', { required: true, nullable: true, consequence: "MLflow fails to read the run (write 'end_time: null' while running)" });
   stringField(ctx, path, f, 'user_id', { required: true, consequence: 'MLflow fails to read the run' });
-  stringField(ctx, path, f, 'artifact_uri', { nullable: true });
+  const artifactUri = stringField(ctx, path, f, 'artifact_uri', { nullable: true });
+  if (artifactUri) checkArtifactUri(ctx, path, artifactUri, `/${experimentId}/${runDirName}/${ARTIFACTS_DIR}`);
   const runName = stringField(ctx, path, f, 'run_name', { nullable: true });
   if (f.has('deleted_time')) intField(ctx, path, f, 'deleted_time', { nullable: true });
 

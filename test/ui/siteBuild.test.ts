@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunsIndex, SiteLog, SiteManifest, SiteMetricHistories, SiteRegistry, SiteRun } from '../../src/site/siteFormat.js';
+import { INERT_ARTIFACT } from '../../src/site/siteFormat.js';
 import { indexToRuns, queryRuns } from '../../ui/src/data/runsTable.js';
 import { spawnCli } from '../helpers/cli.js';
 import { cli, makeFixture, MODEL, XSS, type Fixture } from './fixture.js';
@@ -112,16 +113,19 @@ describe('site build', () => {
     expect(readFileSync(join(site, decodeURIComponent(file!.href!)), 'utf8')).toBe(readFileSync(join(fx.proj, 'mlruns', fx.experimentId, run.run_id, 'artifacts/model/model.json'), 'utf8'));
   });
 
-  it('stores active content (HTML, SVG) as .txt, so no artifact can run a script on the site', () => {
+  it('stores anything not on the inert list (HTML, SVG, files without a known type) as .txt or .bin, so no artifact can run a script on the site', () => {
     const detail = json<SiteRun>(join(site, `data/runs/${fx.xssRunId}/run.json`));
     const files = 'files' in detail.artifacts ? detail.artifacts.files : [];
     const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
     expect(byPath['evil.html']!.href).toMatch(/evil\.html\.txt$/);
     expect(byPath['evil.svg']!.href).toMatch(/evil\.svg\.txt$/);
     expect(byPath['table.csv']!.href).toMatch(/table\.csv$/);
-    expect(byPath['model/MLmodel']!.href).toMatch(/model\/MLmodel$/);
+    expect(byPath['model/MLmodel']!.href).toMatch(/model\/MLmodel\.txt$/);
     const served = walk(join(site, 'data')).filter((p) => /\.(html?|svg|js)$/i.test(p));
     expect(served).toEqual([]);
+    const stored = walk(join(site, 'data')).filter((p) => /\/artifacts\//.test(p));
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.filter((p) => !INERT_ARTIFACT.test(p) && !/\.(txt|bin)$/.test(p))).toEqual([]);
   });
 
   it('writes the registry with versions, stages, aliases, sizes, runs, commits and the stage events from git tags', () => {

@@ -10,7 +10,7 @@ import { runJson } from '../../format/restJson.js';
 import { DESCRIPTION_TAG } from '../../store/FileStore.js';
 import { currentUser, systemTags } from '../../api/systemTags.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { largeArtifactError, lfsAvailable } from '../../git/lfs.js';
 import { readSourceInfo } from '../../git/sourceInfo.js';
@@ -41,13 +41,14 @@ function parseInteger(text: string, what: string): number | bigint {
 }
 
 /** The biggest file at `path` (itself, or anywhere below it). */
-function largestFile(path: string): { path: string; size: number } | null {
+/** Links are not followed below the top: the copy itself checks where they lead (UNSAFE_ARTIFACT). */
+function largestFile(path: string, top = true): { path: string; size: number } | null {
   if (!existsSync(path)) return null;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return { path, size: stat.size };
+  const stat = top ? statSync(path) : lstatSync(path);
+  if (!stat.isDirectory()) return stat.isFile() ? { path, size: stat.size } : null;
   let best: { path: string; size: number } | null = null;
   for (const name of readdirSync(path)) {
-    const found = largestFile(join(path, name));
+    const found = largestFile(join(path, name), false);
     if (found && (!best || found.size > best.size)) best = found;
   }
   return best;

@@ -6,6 +6,7 @@ import { findRepo, resolveRef, type GitRepo } from '../../git/repo.js';
 import { branchRef, MLRUNS_PATH } from '../../git/trackingLayout.js';
 import { checkGates, checkTagsAgree } from '../../registry/gates.js';
 import { openRevision } from '../../git/revision.js';
+import { unsafeEntries } from '../../git/treeSafety.js';
 import { FsTreeReader } from '../../store/FsTreeReader.js';
 import type { TreeReader } from '../../store/TreeReader.js';
 import { compareWithBranch } from '../../verify/compareWithBranch.js';
@@ -22,7 +23,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 async function branchTree(ctx: CliContext): Promise<TreeReader | null> {
   const config = ctx.config();
   try {
-    return (await openRevision(findRepo(ctx.cwd), config.branch, config.mlruns)).reader.tree;
+    return (await openRevision(findRepo(ctx.cwd), config.branch, config.mlruns, { unchecked: true })).reader.tree;
   } catch (err) {
     if (isMltrackError(err) && err.code === 'NOT_FOUND') return null;
     throw err;
@@ -57,8 +58,11 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
       let stats;
       let display = onDisk;
       if (opts.rev) {
-        const revision = await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns);
-        ({ problems, stats } = await verifyTree(revision.reader.tree, { emptyDirsKept: false }));
+        // Unsafe entries are listed, not thrown: verify reads names only, and writes nothing.
+        const revision = await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns, { unchecked: true });
+        const unsafe = revision.mlrunsTree ? await unsafeEntries(revision.objects, revision.mlrunsTree) : [];
+        ({ problems, stats } = await verifyTree(revision.reader.tree, { emptyDirsKept: false, mlrunsRoot: config.mlruns }));
+        problems = [...unsafe.map((u): Problem => ({ path: u.path, rule: `unsafe tree entry: ${u.reason} (pull, site build and --rev reads refuse this tree)`, code: 'UNSAFE_TREE', severity: 'error' })), ...problems];
         display = (path: string) => `${opts.rev}:${MLRUNS_PATH}${path ? `/${path}` : ''}`;
         const working = new FsTreeReader(config.mlruns);
         problems = [...problems, ...(await compareWithBranch(working, await branchTree(ctx), config.branch))];
@@ -71,7 +75,7 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
         }
       }
       // The registry's promotion gates, and the event tags against the files at the branch tip.
-      const checked = opts.rev ? (await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns)).reader.tree : new FsTreeReader(config.mlruns);
+      const checked = opts.rev ? (await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns, { unchecked: true })).reader.tree : new FsTreeReader(config.mlruns);
       problems = [...problems, ...(await checkGates(checked, config))];
       const repo = tryRepo(ctx.cwd);
       if (repo && (await resolveRef(repo, opts.rev ?? branchRef(config.branch)))) {
