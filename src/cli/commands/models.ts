@@ -5,7 +5,7 @@ import { currentUser } from '../../api/systemTags.js';
 import { fail } from '../../format/errors.js';
 import { assertTaggableModelName, tagToStage } from '../../format/registryTags.js';
 import { findRepo } from '../../git/repo.js';
-import { readRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
+import { partitionRegistryTags, REASON_TAG, registryEventLogPath, syncRegistryTags } from '../../git/registryTags.js';
 import { ObjectReader } from '../../git/objectStore.js';
 import { branchRef } from '../../git/trackingLayout.js';
 import { proposeTransition } from '../../registry/propose.js';
@@ -17,7 +17,13 @@ import { cell, formatTime } from '../output.js';
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
 function registry(ctx: CliContext): RegistryStore {
-  return new RegistryStore(ctx.config().mlruns);
+  let eventLog: string | null = null;
+  try {
+    eventLog = registryEventLogPath(findRepo(ctx.cwd).gitdir);
+  } catch {
+    // no repository: nothing will be committed, so no event waits for a commit
+  }
+  return new RegistryStore(ctx.config().mlruns, { eventLog });
 }
 
 function parseVersion(text: string): number {
@@ -217,7 +223,7 @@ Examples:
       }
       const store = registry(ctx);
       if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
-      const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting));
+      const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting), { reason: opts.reason ?? null });
       await afterWrite(ctx);
       if (ctx.out.json) return ctx.out.data({ model_versions: changed.map(versionJson) });
       ctx.out.line(`${name} v${version} → ${stageColour(ctx, changed[0]!.currentStage)}`);
@@ -297,15 +303,19 @@ Examples:
     .command('history <name>')
     .description('who registered, promoted and archived which version, when and why (from the registry tags)')
     .action(run(async (ctx, name: string) => {
-      const records = (await readRegistryTags(findRepo(ctx.cwd))).filter((r) => r.event.model === name);
+      const { trusted, untrusted } = await partitionRegistryTags(findRepo(ctx.cwd), branchRef(ctx.config().branch));
+      const records = trusted.filter((r) => r.event.model === name);
+      for (const u of untrusted.filter((u) => u.record.event.model === name)) ctx.out.warn(`untrusted registry tag '${u.record.tag}' left out of the history: ${u.why}`);
       if (ctx.out.json) {
         return ctx.out.data({
+          untrusted: untrusted.filter((u) => u.record.event.model === name).map((u) => ({ tag: u.record.tag, why: u.why })),
           events: records.map((r) => ({
             tag: r.tag,
             event: r.event.kind,
             version: r.event.version,
             stage: r.event.stage ? tagToStage(r.event.stage) : null,
             timestamp: r.event.timestamp ?? null,
+            time: r.at,
             tagger: r.tagger,
             tagged_at: r.time,
             commit: r.commit,
@@ -316,7 +326,7 @@ Examples:
       if (records.length === 0) return ctx.out.line(`no registry history for '${name}' yet (registry changes get tags when they are committed: mltrack commit)`);
       for (const r of records) {
         const what = r.event.kind === 'registered' ? `registered v${r.event.version}` : `v${r.event.version} → ${stageColour(ctx, tagToStage(r.event.stage!))}`;
-        const when = formatTime(r.event.timestamp ?? r.time);
+        const when = formatTime(r.at);
         const reason = /^reason: (.*)$/m.exec(r.message)?.[1];
         ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', r.tagger)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
       }
