@@ -277,7 +277,7 @@ export interface UntrustedTag {
  * not (spec/tags.md, "Trust"): a tag is trusted when the branch commit it points at holds its event
  * (listed in the commit's trailers, or shown by its files) and its time is not in the future.
  */
-export async function partitionRegistryTags(repo: GitRepo, branchRef: string, now = Date.now()): Promise<{ trusted: TagRecord[]; untrusted: UntrustedTag[] }> {
+export async function partitionRegistryTags(repo: GitRepo, branchRef: string, now = Date.now(), label = branchRef.replace(/^refs\/heads\//, '')): Promise<{ trusted: TagRecord[]; untrusted: UntrustedTag[] }> {
   const records = await readRegistryTags(repo);
   const trusted: TagRecord[] = [];
   const untrusted: UntrustedTag[] = [];
@@ -288,7 +288,7 @@ export async function partitionRegistryTags(repo: GitRepo, branchRef: string, no
   for (const record of records) {
     const holder = onBranch.get(record.tag);
     if (record.at > future) untrusted.push({ record, why: `its time ${new Date(record.at).toISOString()} is in the future` });
-    else if (!holder) untrusted.push({ record, why: `no commit of ${branchRef.replace(/^refs\/heads\//, '')} holds this event` });
+    else if (!holder) untrusted.push({ record, why: `no commit of ${label} holds this event` });
     else if (holder !== record.commit) untrusted.push({ record, why: `it points at ${record.commit.slice(0, 10)}, but the event is in ${holder.slice(0, 10)}` });
     else trusted.push(record);
   }

@@ -14,7 +14,7 @@ import { partitionRegistryTags } from '../git/registryTags.js';
 import { git, resolveRef, type GitRepo } from '../git/repo.js';
 import { MLRUNS_PATH } from '../git/trackingLayout.js';
 import type { TreeReader } from '../store/TreeReader.js';
-import type { GateProblem } from './gates.js';
+import type { GateProblem } from './registryProblem.js';
 
 /** What the tags say about one version. */
 export interface VersionTagState {
@@ -165,7 +165,7 @@ export async function checkTagsAgree(repo: GitRepo, tip: string): Promise<GatePr
   if (!commit) throw fail('NOT_FOUND', `No revision '${tip}' in ${repo.gitdir}`, { rev: tip });
   const merged = new Set(await registryTagNamesAt(repo, commit));
   // Tags that record no change of the branch (forged, or future-dated) are not history: each is a warning, not everyone's failure.
-  const { trusted, untrusted } = await partitionRegistryTags(repo, commit);
+  const { trusted, untrusted } = await partitionRegistryTags(repo, commit, Date.now(), tip.replace(/^refs\/heads\//, ''));
   const state = registryStateFromTags(trusted.filter((r) => merged.has(r.tag)));
   const { models, versions } = await fileVersionsAt(repo, commit, tip);
   const problems: GateProblem[] = [];

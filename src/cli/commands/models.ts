@@ -2,7 +2,12 @@
 import type { Command } from 'commander';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
 import { currentUser } from '../../api/systemTags.js';
+import { relative } from 'node:path';
 import { fail } from '../../format/errors.js';
+import { canonicalStage } from '../../format/registryMeta.js';
+import { evaluateGates, gatesFor, runOfVersion } from '../../registry/gates.js';
+import { CONFIG_PATH, resolveGates } from '../../registry/gateSource.js';
+import { FsTreeReader } from '../../store/FsTreeReader.js';
 import { assertTaggableModelName, tagToStage } from '../../format/registryTags.js';
 import { findRepo } from '../../git/repo.js';
 import { partitionRegistryTags, REASON_TAG, registryEventLogPath, syncRegistryTags } from '../../git/registryTags.js';
@@ -79,6 +84,30 @@ export function normaliseSource(source: string): string {
 async function afterWrite(ctx: CliContext): Promise<void> {
   const committed = await commitIfAutomatic(ctx.config(), ctx.cwd);
   if (committed && !ctx.out.json) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}${committed.tags.length ? ` (tags: ${committed.tags.join(', ')})` : ''}`);
+}
+
+/**
+ * A transition into a stage whose gates the version fails: a warning (verify will fail on it), or,
+ * with `registry.strict_gates: true`, refused before anything is written. Gates by the rule verify uses.
+ */
+async function checkTransitionGates(ctx: CliContext, store: RegistryStore, name: string, version: number, stage: string): Promise<void> {
+  const config = ctx.config();
+  const target = canonicalStage(stage);
+  let repo = null;
+  try {
+    repo = findRepo(ctx.cwd);
+  } catch {
+    // no repository: the local .mltrack.yml decides
+  }
+  const local = { gates: config.gates, source: config.configFile ? relative(ctx.cwd, config.configFile) || config.configFile : null };
+  const { gates, source } = await resolveGates(repo, { branch: config.branch, remote: config.remote, local });
+  if (gatesFor(gates, target).length === 0) return;
+  const mv = await store.getModelVersion(name, version);
+  const failed = evaluateGates({ gates }, target, await runOfVersion(new FsTreeReader(config.mlruns), mv), mv).filter((r) => !r.passed);
+  if (failed.length === 0) return;
+  const what = `${name} v${version} fails ${failed.length === 1 ? 'the gate' : `${failed.length} gates`} for ${target} (${source ?? CONFIG_PATH}): ${failed.map((r) => `${JSON.stringify(r.rule)}: ${r.reason}`).join('; ')}`;
+  if (config.strictGates) throw fail('GATE_FAILED', `${what}; refused (registry.strict_gates is true)`, { model: name, version, stage: target });
+  ctx.out.warn(`${what}; mltrack verify will fail while it stays there`);
 }
 
 export function registerModels(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -222,6 +251,7 @@ Examples:
         return;
       }
       const store = registry(ctx);
+      await checkTransitionGates(ctx, store, name, version, stage);
       if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
       const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting), { reason: opts.reason ?? null });
       await afterWrite(ctx);
