@@ -29,6 +29,8 @@ export interface Config {
   largeArtifactBytes: number;
   /** Promotion gates: canonical stage -> rules in MLflow's run filter grammar (src/registry/gates.ts). */
   gates: Gates;
+  /** `registry.strict_gates`: `models transition` refuses a stage whose gates the version fails (default: it warns). */
+  strictGates: boolean;
   /** The `.mltrack.yml` that was read, if any. */
   configFile: string | null;
 }
@@ -43,6 +45,7 @@ export interface ConfigLayer {
   autoCommit?: boolean;
   largeArtifactBytes?: number;
   gates?: Gates;
+  strictGates?: boolean;
 }
 
 export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string } = {
@@ -54,6 +57,7 @@ export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string 
   autoCommit: false,
   largeArtifactBytes: 50 * 1024 * 1024,
   gates: {},
+  strictGates: false,
 };
 
 /** The nearest `.mltrack.yml` from `cwd` upward, or null. */
@@ -101,6 +105,13 @@ const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: strin
   auto_commit: (l, v, _b, w) => (l.autoCommit = parseBool(v, w)),
   large_artifact_threshold: (l, v, _b, w) => (l.largeArtifactBytes = parseSize(v, w)),
   gates: (l, v, _b, w) => (l.gates = parseGates(v, w)),
+  registry: (l, v, _b, w) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw fail('CONFIG_ERROR', `${w}: expected a mapping (strict_gates)`);
+    for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+      if (key === 'strict_gates') l.strictGates = parseBool(value, `${w}.${key}`);
+      else throw fail('CONFIG_ERROR', `${w}: unknown setting '${key}' (known: strict_gates)`);
+    }
+  },
 };
 
 /** Keys other issues own (site settings) are accepted and left to their readers. */

@@ -3,7 +3,7 @@
  * one line on stderr with a stable code and a non-zero exit, so every command is testable in-process.
  */
 import { Command, CommanderError } from 'commander';
-import { isMltrackError } from '../format/errors.js';
+import { fromSystemError, isMltrackError } from '../format/errors.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import type { OutputStreams } from './output.js';
 import { Output } from './output.js';
@@ -89,11 +89,25 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerImport(program, run);
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(negativeInfinityAsValue(argv), { from: 'user' });
   } catch (err) {
     exitCode = reportError(err, lastContext, streams, argv);
   }
   return exitCode;
+}
+
+/**
+ * `log-metric loss -inf`: commander takes `-inf` for an option (it only knows negative numbers made of
+ * digits). After `log-metric`, such a value moves behind `--`, where it can only be an argument; it is
+ * the last positional of the command, so the order of arguments is kept.
+ */
+function negativeInfinityAsValue(argv: string[]): string[] {
+  const at = argv.indexOf('log-metric');
+  if (at < 0 || argv.includes('--')) return argv;
+  const isValue = (a: string, i: number) => i > at && /^-(inf|infinity|nan)$/i.test(a) && !/^-/.test(argv[i - 1] ?? '') ;
+  const values = argv.filter(isValue);
+  if (values.length === 0) return argv;
+  return [...argv.filter((a, i) => !isValue(a, i)), '--', ...values];
 }
 
 function reportError(err: unknown, ctx: CliContext | null, streams: OutputStreams, argv: string[]): number {
@@ -103,6 +117,7 @@ function reportError(err: unknown, ctx: CliContext | null, streams: OutputStream
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   const out = ctx?.out ?? new Output(streams, { json: argv.includes('--json') });
+  err = fromSystemError(err) ?? err;
   if (isMltrackError(err)) {
     if (out.json) streams.stderr.write(JSON.stringify({ error: err.toJSON() }) + '\n');
     else out.error(err.code, err.message);

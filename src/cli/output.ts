@@ -2,6 +2,7 @@
  * Everything the CLI prints goes through here: tables and colour for people (colour only on a TTY
  * and never with NO_COLOR), JSON for programs, progress on stderr, errors as one line.
  */
+import { escapeControl } from '../format/errors.js';
 import { stringifyJson, type Json } from '../format/restJson.js';
 
 export interface OutputStreams {
@@ -49,11 +50,12 @@ export class Output {
   }
 
   warn(text: string): void {
-    this.streams.stderr.write(`${this.paint('yellow', 'warning:', true)} ${text}\n`);
+    this.streams.stderr.write(`${this.paint('yellow', 'warning:', true)} ${escapeControl(text)}\n`);
   }
 
+  /** One line, whatever the message holds (a key with a newline cannot forge a second line). */
   error(code: string, message: string): void {
-    this.streams.stderr.write(`${this.paint('red', `mltrack: error ${code}:`, true)} ${message}\n`);
+    this.streams.stderr.write(`${this.paint('red', `mltrack: error ${code}:`, true)} ${escapeControl(message)}\n`);
   }
 
   /** A one-line progress indicator on a TTY; silent otherwise. Returns a function that ends it. */

@@ -8,7 +8,12 @@ import { parsePyFloat, parsePyInt, pyFloatRepr, pyStrip } from './pyFloat.js';
 
 /** One line as MLflow writes it, with its trailing newline. */
 export function formatMetricLine(metric: { timestamp: number; value: number; step?: Step }): string {
-  return `${metric.timestamp} ${pyFloatRepr(metric.value)} ${metric.step ?? 0}\n`;
+  return `${integerText(metric.timestamp)} ${pyFloatRepr(metric.value)} ${integerText(metric.step ?? 0)}\n`;
+}
+
+/** Every digit, never `1e+21` (which no reader takes for an integer). */
+function integerText(n: number | bigint): string {
+  return typeof n === 'bigint' || Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
 }
 
 function malformed(key: string, where: string, why: string): never {

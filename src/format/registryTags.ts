@@ -106,6 +106,8 @@ export interface EventAnnotation {
   commit: string;
   /** Who made the change, when a server with users made it (the mltrack.changed_by version tag). */
   changedBy?: string | null;
+  /** When the change was made (ms since the epoch), if known. */
+  time?: number | null;
 }
 
 /** The annotated tag message: a title line, then `key: value` lines a program can read back. */
@@ -115,13 +117,15 @@ export function formatEventMessage(a: EventAnnotation): string {
   const lines = [title, '', `model: ${JSON.stringify(e.model)}`, `version: ${e.version}`, `event: ${e.kind}`];
   if (e.kind === 'stage') lines.push(`stage: ${tagToStage(e.stage!)}`, `timestamp: ${e.timestamp}`);
   lines.push(`run_id: ${a.runId ?? ''}`, `commit: ${a.commit}`);
+  if (a.time !== undefined && a.time !== null) lines.push(`time: ${a.time}`);
   if (a.reason) lines.push(`reason: ${JSON.stringify(a.reason)}`);
   if (a.changedBy) lines.push(`changed_by: ${JSON.stringify(a.changedBy)}`);
   return lines.join('\n') + '\n';
 }
 
-export function parseEventMessage(message: string): { runId: string | null; reason: string | null; commit: string | null } {
+export function parseEventMessage(message: string): { runId: string | null; reason: string | null; commit: string | null; time: number | null } {
   const field = (key: string) => new RegExp(`^${key}: (.*)$`, 'm').exec(message)?.[1] ?? null;
   const reason = field('reason');
-  return { runId: field('run_id') || null, reason: reason ? (JSON.parse(reason) as string) : null, commit: field('commit') };
+  const time = Number(field('time') ?? NaN);
+  return { runId: field('run_id') || null, reason: reason ? (JSON.parse(reason) as string) : null, commit: field('commit'), time: Number.isSafeInteger(time) ? time : null };
 }

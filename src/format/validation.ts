@@ -155,16 +155,26 @@ export function validateMetricValue(key: string, value: unknown): number {
   return value;
 }
 
+/** MLflow keeps steps and timestamps as int64. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function inInt64(n: number | bigint): boolean {
+  const big = typeof n === 'bigint' ? n : BigInt(n);
+  return big >= INT64_MIN && big <= INT64_MAX;
+}
+
 export function validateTimestamp(key: string, timestamp: unknown): number {
-  if (typeof timestamp !== 'number' || !Number.isInteger(timestamp) || timestamp < 0) {
-    throw fail('INVALID_VALUE', `Got invalid timestamp ${String(timestamp)} for metric '${key}': an integer number of milliseconds >= 0 is required`, { key });
+  if (typeof timestamp !== 'number' || !Number.isInteger(timestamp) || timestamp < 0 || !inInt64(timestamp)) {
+    throw fail('INVALID_VALUE', `Got invalid timestamp ${String(timestamp)} for metric '${key}': an integer number of milliseconds between 0 and 2^63-1 is required`, { key });
   }
   return timestamp;
 }
 
 export function validateStep(key: string, step: unknown): number | bigint {
-  if (typeof step === 'bigint') return step;
-  if (typeof step !== 'number' || !Number.isInteger(step)) throw fail('INVALID_VALUE', `Got invalid step ${String(step)} for metric '${key}': an integer is required`, { key });
+  if ((typeof step !== 'bigint' && (typeof step !== 'number' || !Number.isInteger(step))) || !inInt64(step)) {
+    throw fail('INVALID_VALUE', `Got invalid step ${String(step)} for metric '${key}': an integer between -2^63 and 2^63-1 is required`, { key });
+  }
   return step;
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { faultPoint } from '../store/faultPoint.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -23,14 +24,16 @@ export function writeObject(gitdir: string, type: ObjectType, content: Uint8Arra
   if (existsSync(path)) return oid;
   mkdirSync(dir, { recursive: true });
   const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
-  // Write to a temp name and link into place: a killed process never leaves a torn object.
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  // Write to a temp name and link into place: a killed process never leaves a torn object. The
+  // name is git's own (`tmp_obj_*`): fsck ignores such files and gc removes stale ones.
+  const tmp = join(dir, `tmp_obj_${process.pid}_${Math.random().toString(36).slice(2)}`);
   const fd = openSync(tmp, 'wx', 0o444);
   try {
     writeSync(fd, data);
   } finally {
     closeSync(fd);
   }
+  faultPoint('objects:before-link');
   try {
     linkSync(tmp, path);
   } catch (err) {

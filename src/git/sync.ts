@@ -183,6 +183,12 @@ async function pushRegistryTags(options: SyncOptions): Promise<void> {
   }
 }
 
+/** The remote's own words (`remote: error: object ...: badTimezone: ...`), when it gave any. */
+function remoteReason(message: string): string | null {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => /^remote: (error|fatal):/i.test(l));
+  return lines.length ? lines.map((l) => l.replace(/^remote:\s*/i, '')).join('; ') : null;
+}
+
 function rejected(message: string): boolean {
   return /\[rejected\]|non-fast-forward|fetch first|failed to push some refs/i.test(message);
 }
@@ -205,6 +211,9 @@ export async function push(options: SyncOptions & { maxAttempts?: number }): Pro
       return { commit, attempts: attempt, pulled };
     } catch (err) {
       const message = (err as Error).message;
+      // The remote refused the objects themselves (receive.fsckObjects, a hook): retrying cannot help; say why.
+      const refused = /\[remote rejected\][^\n]*|remote unpack failed[^\n]*|^remote: (?:error|fatal): [^\n]*/im.exec(message);
+      if (refused) throw fail('PUSH_REJECTED', `git push ${options.remote} was refused by the remote: ${remoteReason(message) ?? refused[0].trim()}`, { remote: options.remote });
       if (!rejected(message)) throw fail('PUSH_REJECTED', `git push ${options.remote} failed: ${message.trim().split('\n').pop()}`);
       if (attempt === maxAttempts) break;
       await fetchTracking(options);

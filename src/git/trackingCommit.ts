@@ -4,11 +4,13 @@
  * lost race (another commit landed first) is retried on top of the winner.
  */
 import { fail } from '../format/errors.js';
+import type { LoggedRegistryEvent } from '../store/registryEventLog.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
 import { keepNotMaterialized } from './notMaterialized.js';
 import { ObjectReader } from './objectStore.js';
-import { createRegistryTags, registryEventsBetween } from './registryTags.js';
+import { commitRegistryEvents, createRegistryTags, eventTrailers, registryEventLogPath } from './registryTags.js';
+import { takeRegistryEventLog } from '../store/registryEventLog.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
 import { SnapshotCache, snapshotDirectory, snapshotPath } from './snapshotTree.js';
@@ -53,10 +55,19 @@ function replaceEntry(entries: TreeEntry[], name: string, oid: string | null): T
   return oid ? [...rest, { mode: '40000', name, oid }] : rest;
 }
 
+/** The message with more trailers appended to its trailer block (git interpret-trailers' shape). */
+function withTrailers(message: string, trailers: string[]): string {
+  if (!trailers.length) return message;
+  const body = message.replace(/\n+$/, '');
+  const lastBlock = body.split('\n\n').pop() ?? '';
+  const inTrailerBlock = body.includes('\n\n') && lastBlock.split('\n').every((l) => /^[A-Za-z0-9-]+: /.test(l));
+  return `${body}${inTrailerBlock ? '\n' : '\n\n'}${trailers.join('\n')}\n`;
+}
+
 /** Commits the mlruns tree; returns null when nothing changed since the branch's last commit. */
 export async function commitTracking(options: CommitOptions): Promise<CommitResult | null> {
   const { repo } = options;
-  const ref = branchRef(options.branch);
+  const startedAt = Date.now();
   const objects = new ObjectReader(repo.gitdir);
   const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
   let lfsFiles = 0;
@@ -79,6 +90,27 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     for (const { path, entry } of changed) tree = await spliceTree(objects, repo.gitdir, tree, path.split('/').filter(Boolean), entry);
     return tree;
   };
+  // Registry events logged as they happened; the ones this commit does not hold go back for the next.
+  const logged = takeRegistryEventLog(registryEventLogPath(repo.gitdir));
+  try {
+    return await commitAttempts(options, objects, mlrunsTreeFor, () => lfsFiles, logged.events, startedAt, (used) => logged.finish(logged.events.filter((e) => !used.has(e))));
+  } catch (err) {
+    logged.finish(logged.events);
+    throw err;
+  }
+}
+
+async function commitAttempts(
+  options: CommitOptions,
+  objects: ObjectReader,
+  mlrunsTreeFor: (oldMlruns: string | null) => Promise<string | null>,
+  lfsFileCount: () => number,
+  logged: LoggedRegistryEvent[],
+  snapshotAt: number,
+  done: (used: Set<LoggedRegistryEvent>) => void,
+): Promise<CommitResult | null> {
+  const { repo } = options;
+  const ref = branchRef(options.branch);
   for (let attempt = 0; attempt < 20; attempt++) {
     const parent = await resolveRef(repo, ref);
     const parentRoot = parent ? (await objects.commit(parent)).tree : null;
@@ -88,21 +120,26 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     const mlrunsTree = await keepNotMaterialized(objects, repo.gitdir, oldMlruns, await mlrunsTreeFor(oldMlruns));
     const snapshots = await pendingSnapshots(repo, parent);
     const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
-    if (oldMlruns === mlrunsTree && !extraParents.length) return null;
+    if (oldMlruns === mlrunsTree && !extraParents.length) {
+      done(new Set());
+      return null;
+    }
     let rootEntries = replaceEntry(parentEntries, MLRUNS_PATH, mlrunsTree);
-    if ((lfsFiles > 0 || usesLfs(repo.gitdir)) && !rootEntries.some((e) => e.name === '.gitattributes')) {
+    if ((lfsFileCount() > 0 || usesLfs(repo.gitdir)) && !rootEntries.some((e) => e.name === '.gitattributes')) {
       rootEntries = [...rootEntries, { mode: '100644', name: '.gitattributes', oid: writeObject(repo.gitdir, 'blob', Buffer.from(LFS_ATTRIBUTES)) }];
     }
     const rootTree = writeObject(repo.gitdir, 'tree', formatTree(rootEntries));
     const summary = await summariseChanges(objects, oldMlruns, mlrunsTree);
-    const message = commitMessage(summary, options.message);
+    const registry = summary.models.length ? await commitRegistryEvents(objects, oldMlruns, mlrunsTree, logged, snapshotAt) : { events: [], used: new Set<LoggedRegistryEvent>() };
+    const message = withTrailers(commitMessage(summary, options.message), eventTrailers(registry.events));
     const who = committerIdentity(repo.workdir ?? repo.gitdir);
     const parents = [...(parent ? [parent] : []), ...extraParents];
     const commit = writeObject(repo.gitdir, 'commit', formatCommit({ tree: rootTree, parents, author: who, committer: who, message }));
     await options.beforeRefUpdate?.();
     if (await compareAndSwapRef(repo, ref, commit, parent, `mltrack commit: ${message.split('\n')[0]}`)) {
       clearPendingSnapshots(repo, snapshots);
-      const tags = summary.models.length ? await createRegistryTags(repo, commit, await registryEventsBetween(objects, oldMlruns, mlrunsTree)) : [];
+      const tags = await createRegistryTags(repo, commit, registry.events);
+      done(registry.used);
       return { commit, parent, summary, message, tags };
     }
   }

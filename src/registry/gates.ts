@@ -9,7 +9,7 @@
  * `mltrack verify` calls: every version currently in a gated stage must pass its stage's rules.
  */
 import type { Run } from '../format/entities.js';
-import { fail, isMltrackError, type ErrorCode } from '../format/errors.js';
+import { fail, isMltrackError } from '../format/errors.js';
 import { MODELS_DIR, META_FILE, joinPath } from '../format/layout.js';
 import { MODEL_STAGES, VERSION_DIR_PREFIX, canonicalStage } from '../format/registryMeta.js';
 import { compileModelVersionClause, resolveModelVersionClause, type SearchableModelVersion } from '../format/search/modelFilter.js';
@@ -19,6 +19,9 @@ import { validateRunId } from '../format/validation.js';
 import { MlrunsReader } from '../store/MlrunsReader.js';
 import { RegistryReader, type ModelVersion } from '../store/RegistryReader.js';
 import type { TreeReader } from '../store/TreeReader.js';
+import type { GateProblem } from './registryProblem.js';
+
+export type { GateProblem };
 
 /** Canonical stage (`Staging`, `Production`, ...) -> its rules, as written. */
 export type Gates = Readonly<Record<string, readonly string[]>>;
@@ -30,14 +33,6 @@ export interface GateResult {
   reason: string;
 }
 
-/** A problem in `mltrack verify`'s shape (src/verify/Problem.ts). */
-export interface GateProblem {
-  /** POSIX path relative to the mlruns root. */
-  path: string;
-  rule: string;
-  code: ErrorCode;
-  severity: 'error' | 'warning' | 'info';
-}
 
 interface CompiledClause {
   /** The clause as written (for reasons). */
@@ -235,4 +230,3 @@ export async function checkGates(tree: TreeReader, config: { gates: Gates }): Pr
   return problems;
 }
 
-export { checkTagsAgree } from './tagState.js';

@@ -13,7 +13,6 @@ import { fail, isMltrackError } from '../format/errors.js';
 import { MODELS_DIR, joinPath } from '../format/layout.js';
 import { STAGE_DELETED_INTERNAL, VERSION_DIR_PREFIX } from '../format/registryMeta.js';
 import { DATASET_CONTEXT_TAG } from '../format/search/runFilter.js';
-import { parseConfigText } from '../api/config.js';
 import { ROOT_TOKEN } from '../git/artifactUris.js';
 import { GitTreeReader } from '../git/GitTreeReader.js';
 import { assertSafeTree } from '../git/safeTree.js';
@@ -26,8 +25,9 @@ import { MLRUNS_PATH } from '../git/trackingLayout.js';
 import { MlrunsReader } from '../store/MlrunsReader.js';
 import { RegistryReader, type ModelVersion, type RegisteredModel } from '../store/RegistryReader.js';
 import { evaluateGates, gatesFor, runOfVersion, type GateResult, type Gates } from './gates.js';
+import { CONFIG_PATH, configBlobAt, gatePolicyChanges, gatesFromConfigText, type PolicyChange } from './gateSource.js';
 
-export const CONFIG_PATH = '.mltrack.yml';
+export { CONFIG_PATH };
 /** First line of the Markdown: lets a workflow find and update its own comment. */
 export const REVIEW_MARKER = '<!-- mltrack-review -->';
 
@@ -120,6 +120,10 @@ export interface Review {
     source: string | null;
     /** HEAD's `.mltrack.yml` differs from BASE's. */
     configChanged: boolean;
+    /** The gate rules HEAD adds or removes, per stage: a policy change to approve. */
+    policy: PolicyChange[];
+    /** HEAD's gates do not parse (they would fail every later check). */
+    policyError: string | null;
     evaluated: number;
     failed: number;
   };
@@ -346,12 +350,6 @@ function compare(c: VersionFacts, r: VersionFacts | null): ComparisonRow[] {
   return rows;
 }
 
-async function configBlob(objects: ObjectReader, rootTree: string): Promise<{ oid: string; text: string } | null> {
-  const entry = await objects.entry(rootTree, CONFIG_PATH);
-  if (!entry || entry.mode === '40000') return null;
-  return { oid: entry.oid, text: Buffer.from(await objects.blob(entry.oid)).toString('utf8') };
-}
-
 /** Stages a change is "promoted" to: Staging, Production, and any stage with gates. */
 function isPromotion(stage: string | null, gates: Gates): boolean {
   return stage === 'Staging' || stage === 'Production' || (stage !== null && gatesFor(gates, stage).length > 0);
@@ -363,12 +361,12 @@ export async function buildReview(options: ReviewOptions): Promise<Review> {
   const base = await openSide(repo, objects, options.base);
   const head = await openSide(repo, objects, options.head);
 
-  const baseConfig = await configBlob(objects, base.rootTree);
-  const headConfig = await configBlob(objects, head.rootTree);
+  const baseConfig = await configBlobAt(objects, base.rootTree);
+  const headConfig = await configBlobAt(objects, head.rootTree);
   let gates: Gates = options.fallbackGates ?? {};
   let source: string | null = options.fallbackSource ?? null;
   if (baseConfig) {
-    gates = parseConfigText(baseConfig.text, `${options.base}:${CONFIG_PATH}`, '/').gates ?? {};
+    gates = gatesFromConfigText(baseConfig.text, `${options.base}:${CONFIG_PATH}`);
     source = `${options.base}:${CONFIG_PATH}`;
   }
   if (!Object.values(gates).some((rules) => rules.length > 0)) source = null;
@@ -402,12 +400,24 @@ export async function buildReview(options: ReviewOptions): Promise<Review> {
     }
   }
   const results = promotions.flatMap((p) => p.gates);
+  const configChanged = (baseConfig?.oid ?? null) !== (headConfig?.oid ?? null);
+  // The policy HEAD would bring: judged by BASE's gates now, and shown so a reviewer approves it.
+  let policy: PolicyChange[] = [];
+  let policyError: string | null = null;
+  if (configChanged) {
+    try {
+      const baseGates = baseConfig ? gates : {};
+      policy = gatePolicyChanges(baseGates, headConfig ? gatesFromConfigText(headConfig.text, `${options.head}:${CONFIG_PATH}`) : {});
+    } catch (err) {
+      policyError = isMltrackError(err) ? err.message : String(err);
+    }
+  }
   return {
     base: { rev: options.base, commit: base.commit },
     head: { rev: options.head, commit: head.commit },
     changes,
     promotions,
-    gates: { source, configChanged: (baseConfig?.oid ?? null) !== (headConfig?.oid ?? null), evaluated: results.length, failed: results.filter((r) => !r.passed).length },
+    gates: { source, configChanged, policy, policyError, evaluated: results.length, failed: results.filter((r) => !r.passed).length },
   };
 }
 
@@ -521,7 +531,19 @@ export function renderReviewMarkdown(review: Review): string {
     for (const c of review.changes) lines.push(`| ${code(c.model)} | ${c.version === null ? '–' : `v${c.version}`} | ${describeChange(c)} |`);
   }
   if (review.gates.configChanged) {
-    lines.push('', `> ⚠️ This change edits ${code(CONFIG_PATH)} on the tracking branch. The gates below are ${review.gates.source ? `those of ${code(review.base.rev)}` : 'the local ones'}; review the new ones by hand.`);
+    lines.push('', `> ⚠️ This change edits ${code(CONFIG_PATH)} on the tracking branch. The gates below are ${review.gates.source ? `those of ${code(review.base.rev)}` : 'the local ones'}, not the edited ones.`);
+    if (review.gates.policy.length || review.gates.policyError) {
+      lines.push('', '### Policy change to approve', '');
+      if (review.gates.policyError) lines.push(`❌ The new gates do not parse: ${text(review.gates.policyError)}`);
+      if (review.gates.policy.length) {
+        lines.push('| stage | rule | change |', '|---|---|---|');
+        for (const c of review.gates.policy) {
+          for (const r of c.removed) lines.push(`| ${text(c.stage)} | ${code(r)} | removed |`);
+          for (const r of c.added) lines.push(`| ${text(c.stage)} | ${code(r)} | added |`);
+        }
+        lines.push('', 'Once merged, these gates apply to every later change and to `mltrack verify`.');
+      }
+    }
   }
   for (const p of review.promotions) renderPromotion(p, review, lines);
   lines.push('', '---');

@@ -10,10 +10,11 @@ import { MODELS_DIR, META_FILE, joinPath } from '../format/layout.js';
 import { VERSION_DIR_PREFIX, parseModelVersionMeta } from '../format/registryMeta.js';
 import { formatRegistryTag, parseRegistryTag, stageToTag, tagToStage, type RegistryEvent } from '../format/registryTags.js';
 import { fail } from '../format/errors.js';
+import { partitionRegistryTags } from '../git/registryTags.js';
 import { git, resolveRef, type GitRepo } from '../git/repo.js';
 import { MLRUNS_PATH } from '../git/trackingLayout.js';
 import type { TreeReader } from '../store/TreeReader.js';
-import type { GateProblem } from './gates.js';
+import type { GateProblem } from './registryProblem.js';
 
 /** What the tags say about one version. */
 export interface VersionTagState {
@@ -162,10 +163,16 @@ async function fileVersionsAt(repo: GitRepo, commit: string, label: string): Pro
 export async function checkTagsAgree(repo: GitRepo, tip: string): Promise<GateProblem[]> {
   const commit = (await resolveRef(repo, tip)) ?? (await resolveRef(repo, `refs/heads/${tip}`));
   if (!commit) throw fail('NOT_FOUND', `No revision '${tip}' in ${repo.gitdir}`, { rev: tip });
-  const state = registryStateFromTags(await registryTagNamesAt(repo, commit));
+  const merged = new Set(await registryTagNamesAt(repo, commit));
+  // Tags that record no change of the branch (forged, or future-dated) are not history: each is a warning, not everyone's failure.
+  const { trusted, untrusted } = await partitionRegistryTags(repo, commit, Date.now(), tip.replace(/^refs\/heads\//, ''));
+  const state = registryStateFromTags(trusted.filter((r) => merged.has(r.tag)));
   const { models, versions } = await fileVersionsAt(repo, commit, tip);
   const problems: GateProblem[] = [];
   const problem = (path: string, rule: string, severity: GateProblem['severity'] = 'error') => problems.push({ path, rule, code: 'TAGS_DISAGREE', severity });
+  for (const u of untrusted.filter((u) => merged.has(u.record.tag))) {
+    problems.push({ path: joinPath(MODELS_DIR, u.record.event.model), rule: `tag '${u.record.tag}' is untrusted and left out of the history: ${u.why}`, code: 'UNTRUSTED_TAG', severity: 'warning' });
+  }
 
   const inFiles = new Set(versions.map((v) => `${v.model}\u0000${v.version}`));
   for (const [model, byVersion] of [...state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

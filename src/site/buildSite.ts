@@ -11,7 +11,7 @@ import { fileUriToPath, pathToFileUri } from '../format/fileUri.js';
 import { ROOT_TOKEN } from '../git/artifactUris.js';
 import { findRepo, resolveRef, type GitRepo } from '../git/repo.js';
 import { openRevision } from '../git/revision.js';
-import { readRegistryTags } from '../git/registryTags.js';
+import { partitionRegistryTags } from '../git/registryTags.js';
 import { readTrackingLog } from '../git/trackingLog.js';
 import { parseEventMessage, tagToStage } from '../format/registryTags.js';
 import { git } from '../git/repo.js';
@@ -79,11 +79,12 @@ async function trackingLog(repo: GitRepo | null, rev: string | null, branch: str
 }
 
 /** The registry's stage history from its git tags; for a revision, only tags of commits it contains. */
-async function registryEvents(repo: GitRepo | null, commit: string | null): Promise<ModelEvent[]> {
+async function registryEvents(repo: GitRepo | null, commit: string | null, branch: string): Promise<ModelEvent[]> {
   if (!repo) return [];
   let records;
   try {
-    records = await readRegistryTags(repo);
+    // Only tags that record a change on the tracking branch: a forged one is not history (spec/tags.md).
+    records = (await partitionRegistryTags(repo, commit ?? branchRef(branch))).trusted;
   } catch {
     return [];
   }
@@ -95,7 +96,7 @@ async function registryEvents(repo: GitRepo | null, commit: string | null): Prom
   return records
     .filter((r) => !reachable || reachable.has(r.tag))
     .map((r) => {
-      let note: ReturnType<typeof parseEventMessage> = { runId: null, reason: null, commit: null };
+      let note: ReturnType<typeof parseEventMessage> = { runId: null, reason: null, commit: null, time: null };
       try {
         note = parseEventMessage(r.message);
       } catch {
@@ -108,7 +109,7 @@ async function registryEvents(repo: GitRepo | null, commit: string | null): Prom
         stage: r.event.stage ? tagToStage(r.event.stage) : null,
         tag: r.tag,
         tagger: r.tagger,
-        time: r.event.timestamp ?? r.time,
+        time: r.at,
         reason: note.reason,
         runId: note.runId,
         commit: r.commit,
@@ -168,7 +169,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     throw fail('NOT_FOUND', `No mlruns directory at ${options.mlruns}: log a run first, or pass --rev to build from the tracking branch`);
   }
   const log = await trackingLog(repo, logRev, options.branch ?? 'mltrack');
-  const events = await registryEvents(repo, src.source.commit ?? null);
+  const events = await registryEvents(repo, src.source.commit ?? null, options.branch ?? 'mltrack');
 
   // Build beside the target, then swap it in.
   mkdirSync(dirname(out), { recursive: true });

@@ -18,6 +18,7 @@ import { LIMITS, validateAlias, validateKey, rejectGitUnsafeName, validateModelN
 import { writeAtomic } from './fsWrite.js';
 import { FsTreeReader } from './FsTreeReader.js';
 import { RegistryReader, type ModelVersion, type RegisteredModel } from './RegistryReader.js';
+import { appendRegistryEvent, type LoggedRegistryEvent } from './registryEventLog.js';
 
 export interface CreateVersionInput {
   source: string;
@@ -38,11 +39,18 @@ export class RegistryStore {
   readonly root: string;
   readonly reader: RegistryReader;
   private readonly clock: () => number;
+  private readonly eventLog: string | null;
 
-  constructor(mlrunsRoot: string, options: { clock?: () => number } = {}) {
+  /** `eventLog`: where registrations and stage changes are recorded as they happen (src/store/registryEventLog.ts). */
+  constructor(mlrunsRoot: string, options: { clock?: () => number; eventLog?: string | null } = {}) {
     this.root = resolve(mlrunsRoot);
     this.reader = new RegistryReader(new FsTreeReader(this.root));
     this.clock = options.clock ?? Date.now;
+    this.eventLog = options.eventLog ?? null;
+  }
+
+  private logEvent(event: LoggedRegistryEvent): void {
+    if (this.eventLog) appendRegistryEvent(this.eventLog, event);
   }
 
   private modelDir(name: string): string {
@@ -211,6 +219,7 @@ export class RegistryStore {
       aliases: [],
     });
     await this.touchModel(name, now);
+    this.logEvent({ kind: 'registered', model: name, version, timestamp: now, reason: null, runId: input.runId ?? runIdFromSource(input.source) });
     return this.reader.getModelVersion(name, version);
   }
 
@@ -229,7 +238,7 @@ export class RegistryStore {
    * stage (Staging or Production only) becomes Archived with the same timestamp. Returns every
    * version whose stage changed, the target first.
    */
-  async transitionModelVersionStage(name: string, version: number, stage: string, archiveExisting = false): Promise<ModelVersion[]> {
+  async transitionModelVersionStage(name: string, version: number, stage: string, archiveExisting = false, options: { reason?: string | null } = {}): Promise<ModelVersion[]> {
     const target = canonicalStage(stage);
     if (archiveExisting && target !== 'Staging' && target !== 'Production') {
       throw fail('INVALID_ARGUMENT', `Model version transition cannot archive existing model versions because '${target}' is not an Active stage. Valid stages are Staging and Production.`, { stage: target });
@@ -248,6 +257,8 @@ export class RegistryStore {
     const moved = { ...mv, currentStage: target, lastUpdatedTimestamp: now };
     this.writeVersionMeta(moved);
     await this.touchModel(name, now);
+    this.logEvent({ kind: 'stage', model: name, version: mv.version, stage: target, timestamp: now, reason: options.reason ?? null, runId: mv.runId });
+    for (const other of changed) this.logEvent({ kind: 'stage', model: name, version: other.version, stage: 'Archived', timestamp: now, reason: null, runId: other.runId });
     return [moved, ...changed];
   }
 
@@ -257,6 +268,7 @@ export class RegistryStore {
     const now = this.clock();
     for (const alias of mv.aliases) rmSync(join(this.modelDir(name), ALIASES_DIR, alias), { force: true });
     this.writeVersionMeta({ ...mv, currentStage: STAGE_DELETED_INTERNAL, aliases: [], lastUpdatedTimestamp: now });
+    this.logEvent({ kind: 'stage', model: name, version: mv.version, stage: STAGE_DELETED_INTERNAL, timestamp: now, reason: null, runId: mv.runId });
     const model = await this.reader.getRegisteredModel(name);
     this.writeModelMeta({ ...model, lastUpdatedTimestamp: now });
   }

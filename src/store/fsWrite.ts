@@ -2,7 +2,7 @@
  * Writes that never leave a half-written file where a reader could see it: content goes to a
  * temporary file beside the target's folder and is renamed (or hard-linked) into place.
  */
-import { closeSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fail } from '../format/errors.js';
@@ -55,17 +55,27 @@ export function createExclusive(target: string, data: string | Uint8Array, tempD
   }
 }
 
-/** Append with O_APPEND in one write() call, so concurrent writers never interleave within a line. */
+/**
+ * Append with O_APPEND in one write() call, so concurrent writers never interleave within a line.
+ * A file whose last line lost its newline (a crash, an editor) gets it back first, in the same write,
+ * so the new line is never glued onto the old one.
+ */
 export function appendOnce(target: string, data: string): void {
   let fd: number;
   try {
-    fd = openSync(target, 'a');
+    fd = openSync(target, 'a+');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(dirname(target), { recursive: true }); // first value of a nested key
-    fd = openSync(target, 'a');
+    fd = openSync(target, 'a+');
   }
   try {
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) data = '\n' + data;
+    }
     const bytes = Buffer.from(data, 'utf8');
     const written = writeSync(fd, bytes);
     // A second write() could interleave with another writer's lines: report a short write instead.

@@ -2,10 +2,15 @@
 import type { Command } from 'commander';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
 import { currentUser } from '../../api/systemTags.js';
+import { relative } from 'node:path';
 import { fail } from '../../format/errors.js';
+import { canonicalStage } from '../../format/registryMeta.js';
+import { evaluateGates, gatesFor, runOfVersion } from '../../registry/gates.js';
+import { CONFIG_PATH, resolveGates } from '../../registry/gateSource.js';
+import { FsTreeReader } from '../../store/FsTreeReader.js';
 import { assertTaggableModelName, tagToStage } from '../../format/registryTags.js';
 import { findRepo } from '../../git/repo.js';
-import { readRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
+import { partitionRegistryTags, REASON_TAG, registryEventLogPath, syncRegistryTags } from '../../git/registryTags.js';
 import { ObjectReader } from '../../git/objectStore.js';
 import { branchRef } from '../../git/trackingLayout.js';
 import { proposeTransition } from '../../registry/propose.js';
@@ -17,7 +22,13 @@ import { cell, formatTime } from '../output.js';
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
 function registry(ctx: CliContext): RegistryStore {
-  return new RegistryStore(ctx.config().mlruns);
+  let eventLog: string | null = null;
+  try {
+    eventLog = registryEventLogPath(findRepo(ctx.cwd).gitdir);
+  } catch {
+    // no repository: nothing will be committed, so no event waits for a commit
+  }
+  return new RegistryStore(ctx.config().mlruns, { eventLog });
 }
 
 function parseVersion(text: string): number {
@@ -73,6 +84,30 @@ export function normaliseSource(source: string): string {
 async function afterWrite(ctx: CliContext): Promise<void> {
   const committed = await commitIfAutomatic(ctx.config(), ctx.cwd);
   if (committed && !ctx.out.json) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}${committed.tags.length ? ` (tags: ${committed.tags.join(', ')})` : ''}`);
+}
+
+/**
+ * A transition into a stage whose gates the version fails: a warning (verify will fail on it), or,
+ * with `registry.strict_gates: true`, refused before anything is written. Gates by the rule verify uses.
+ */
+async function checkTransitionGates(ctx: CliContext, store: RegistryStore, name: string, version: number, stage: string): Promise<void> {
+  const config = ctx.config();
+  const target = canonicalStage(stage);
+  let repo = null;
+  try {
+    repo = findRepo(ctx.cwd);
+  } catch {
+    // no repository: the local .mltrack.yml decides
+  }
+  const local = { gates: config.gates, source: config.configFile ? relative(ctx.cwd, config.configFile) || config.configFile : null };
+  const { gates, source } = await resolveGates(repo, { branch: config.branch, remote: config.remote, local });
+  if (gatesFor(gates, target).length === 0) return;
+  const mv = await store.getModelVersion(name, version);
+  const failed = evaluateGates({ gates }, target, await runOfVersion(new FsTreeReader(config.mlruns), mv), mv).filter((r) => !r.passed);
+  if (failed.length === 0) return;
+  const what = `${name} v${version} fails ${failed.length === 1 ? 'the gate' : `${failed.length} gates`} for ${target} (${source ?? CONFIG_PATH}): ${failed.map((r) => `${JSON.stringify(r.rule)}: ${r.reason}`).join('; ')}`;
+  if (config.strictGates) throw fail('GATE_FAILED', `${what}; refused (registry.strict_gates is true)`, { model: name, version, stage: target });
+  ctx.out.warn(`${what}; mltrack verify will fail while it stays there`);
 }
 
 export function registerModels(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -216,8 +251,9 @@ Examples:
         return;
       }
       const store = registry(ctx);
+      await checkTransitionGates(ctx, store, name, version, stage);
       if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
-      const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting));
+      const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting), { reason: opts.reason ?? null });
       await afterWrite(ctx);
       if (ctx.out.json) return ctx.out.data({ model_versions: changed.map(versionJson) });
       ctx.out.line(`${name} v${version} → ${stageColour(ctx, changed[0]!.currentStage)}`);
@@ -297,15 +333,19 @@ Examples:
     .command('history <name>')
     .description('who registered, promoted and archived which version, when and why (from the registry tags)')
     .action(run(async (ctx, name: string) => {
-      const records = (await readRegistryTags(findRepo(ctx.cwd))).filter((r) => r.event.model === name);
+      const { trusted, untrusted } = await partitionRegistryTags(findRepo(ctx.cwd), branchRef(ctx.config().branch));
+      const records = trusted.filter((r) => r.event.model === name);
+      for (const u of untrusted.filter((u) => u.record.event.model === name)) ctx.out.warn(`untrusted registry tag '${u.record.tag}' left out of the history: ${u.why}`);
       if (ctx.out.json) {
         return ctx.out.data({
+          untrusted: untrusted.filter((u) => u.record.event.model === name).map((u) => ({ tag: u.record.tag, why: u.why })),
           events: records.map((r) => ({
             tag: r.tag,
             event: r.event.kind,
             version: r.event.version,
             stage: r.event.stage ? tagToStage(r.event.stage) : null,
             timestamp: r.event.timestamp ?? null,
+            time: r.at,
             tagger: r.tagger,
             tagged_at: r.time,
             commit: r.commit,
@@ -316,7 +356,7 @@ Examples:
       if (records.length === 0) return ctx.out.line(`no registry history for '${name}' yet (registry changes get tags when they are committed: mltrack commit)`);
       for (const r of records) {
         const what = r.event.kind === 'registered' ? `registered v${r.event.version}` : `v${r.event.version} → ${stageColour(ctx, tagToStage(r.event.stage!))}`;
-        const when = formatTime(r.event.timestamp ?? r.time);
+        const when = formatTime(r.at);
         const reason = /^reason: (.*)$/m.exec(r.message)?.[1];
         ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', r.tagger)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
       }

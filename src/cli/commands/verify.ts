@@ -4,7 +4,9 @@ import { isAbsolute, join, relative } from 'node:path';
 import { fail, isMltrackError } from '../../format/errors.js';
 import { findRepo, resolveRef, type GitRepo } from '../../git/repo.js';
 import { branchRef, MLRUNS_PATH } from '../../git/trackingLayout.js';
-import { checkGates, checkTagsAgree } from '../../registry/gates.js';
+import { checkGates } from '../../registry/gates.js';
+import { resolveGates } from '../../registry/gateSource.js';
+import { checkTagsAgree } from '../../registry/tagState.js';
 import { openRevision } from '../../git/revision.js';
 import { unsafeEntries } from '../../git/treeSafety.js';
 import { FsTreeReader } from '../../store/FsTreeReader.js';
@@ -43,9 +45,10 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
     .command('verify')
     .description('check the mlruns tree against the format MLflow reads; list every problem as path: rule')
     .option('--rev <rev>', '[string] check this revision of the tracking branch (read from git objects), and compare the branch with the working tree')
+    .option('--base <rev>', '[string] read the promotion gates from REV:.mltrack.yml, the base of the change under review (default: the merge base of the tracking branch with its upstream, else the local .mltrack.yml)')
     .option('--fix', 'recreate missing empty run folders and remove leftover .mltrack-tmp-* files (nothing else)')
-    .addHelpText('after', '\nExit status 1 when an error is found; warnings (what one MLflow version or git loses) do not fail.\nExample:\n  mltrack verify && mltrack commit')
-    .action(run(async (ctx, opts: { rev?: string; fix?: boolean }) => {
+    .addHelpText('after', '\nExit status 1 when an error is found; warnings (what one MLflow version or git loses) do not fail.\nExamples:\n  mltrack verify && mltrack commit\n  mltrack verify --rev HEAD --base origin/mltrack    # a pull request, judged by the gates it merges into')
+    .action(run(async (ctx, opts: { rev?: string; base?: string; fix?: boolean }) => {
       if (opts.rev && opts.fix) throw fail('INVALID_ARGUMENT', '--fix repairs the working tree; it cannot be combined with --rev');
       const config = ctx.config();
       const onDisk = (path: string) => {
@@ -76,8 +79,12 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
       }
       // The registry's promotion gates, and the event tags against the files at the branch tip.
       const checked = opts.rev ? (await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns, { unchecked: true })).reader.tree : new FsTreeReader(config.mlruns);
-      problems = [...problems, ...(await checkGates(checked, config))];
       const repo = tryRepo(ctx.cwd);
+      // Gates come from the base of the change, never from the change itself (spec/review.md, "Which gates").
+      const localSource = config.configFile ? relative(ctx.cwd, config.configFile) || config.configFile : null;
+      const gateSource = await resolveGates(repo, { base: opts.base, branch: config.branch, remote: config.remote, local: { gates: config.gates, source: localSource } });
+      if (!ctx.out.json && gateSource.source) ctx.out.info(`gates from ${gateSource.source}`);
+      problems = [...problems, ...(await checkGates(checked, gateSource))];
       if (repo && (await resolveRef(repo, opts.rev ?? branchRef(config.branch)))) {
         problems = [...problems, ...(await checkTagsAgree(repo, opts.rev ?? branchRef(config.branch)))];
       }
