@@ -29,6 +29,10 @@ export interface Config {
   largeArtifactBytes: number;
   /** Promotion gates: canonical stage -> rules in MLflow's run filter grammar (src/registry/gates.ts). */
   gates: Gates;
+  /** What a source snapshot of a dirty work tree takes besides tracked files' changes. */
+  sourceSnapshot: { untracked: boolean; deny: string[] };
+  /** Record the (redacted) command line of `mltrack run` in the `mltrack.source.command` tag. */
+  recordCommandLine: boolean;
   /** The `.mltrack.yml` that was read, if any. */
   configFile: string | null;
 }
@@ -43,6 +47,8 @@ export interface ConfigLayer {
   autoCommit?: boolean;
   largeArtifactBytes?: number;
   gates?: Gates;
+  sourceSnapshot?: { untracked: boolean; deny: string[] };
+  recordCommandLine?: boolean;
 }
 
 export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string } = {
@@ -54,6 +60,8 @@ export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string 
   autoCommit: false,
   largeArtifactBytes: 50 * 1024 * 1024,
   gates: {},
+  sourceSnapshot: { untracked: false, deny: [] },
+  recordCommandLine: false,
 };
 
 /** The nearest `.mltrack.yml` from `cwd` upward, or null. */
@@ -92,6 +100,20 @@ export function trackingUriToPath(uri: string, base: string, where: string): str
   return isAbsolute(path) ? path : resolve(base, path);
 }
 
+function parseSourceSnapshot(value: unknown, where: string): { untracked: boolean; deny: string[] } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('CONFIG_ERROR', `${where}: expected a mapping (untracked, deny)`);
+  const out = { untracked: false, deny: [] as string[] };
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'untracked') out.untracked = parseBool(v, `${where}.untracked`);
+    else if (key === 'deny') {
+      const list = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && p.trim())) throw fail('CONFIG_ERROR', `${where}.deny: expected a list of file name patterns`);
+      out.deny = list.map((p: string) => p.trim());
+    } else throw fail('CONFIG_ERROR', `${where}: unknown setting '${key}' (known: untracked, deny)`);
+  }
+  return out;
+}
+
 const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: string, where: string) => void> = {
   mlruns: (l, v, base, w) => (l.mlruns = trackingUriToPath(String(v), base, w)),
   tracking_uri: (l, v, base, w) => (l.mlruns = trackingUriToPath(String(v), base, w)),
@@ -101,6 +123,8 @@ const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: strin
   auto_commit: (l, v, _b, w) => (l.autoCommit = parseBool(v, w)),
   large_artifact_threshold: (l, v, _b, w) => (l.largeArtifactBytes = parseSize(v, w)),
   gates: (l, v, _b, w) => (l.gates = parseGates(v, w)),
+  source_snapshot: (l, v, _b, w) => (l.sourceSnapshot = parseSourceSnapshot(v, w)),
+  record_command_line: (l, v, _b, w) => (l.recordCommandLine = parseBool(v, w)),
 };
 
 /** Keys other issues own (site settings) are accepted and left to their readers. */
