@@ -31,6 +31,10 @@ export interface Config {
   gates: Gates;
   /** `registry.strict_gates`: `models transition` refuses a stage whose gates the version fails (default: it warns). */
   strictGates: boolean;
+  /** What a source snapshot of a dirty work tree takes besides tracked files' changes. */
+  sourceSnapshot: { untracked: boolean; deny: string[] };
+  /** Record the (redacted) command line of `mltrack run` in the `mltrack.source.command` tag. */
+  recordCommandLine: boolean;
   /** The `.mltrack.yml` that was read, if any. */
   configFile: string | null;
 }
@@ -46,6 +50,8 @@ export interface ConfigLayer {
   largeArtifactBytes?: number;
   gates?: Gates;
   strictGates?: boolean;
+  sourceSnapshot?: { untracked: boolean; deny: string[] };
+  recordCommandLine?: boolean;
 }
 
 export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string } = {
@@ -58,6 +64,8 @@ export const DEFAULTS: Omit<Config, 'mlruns' | 'configFile'> & { mlruns: string 
   largeArtifactBytes: 50 * 1024 * 1024,
   gates: {},
   strictGates: false,
+  sourceSnapshot: { untracked: false, deny: [] },
+  recordCommandLine: false,
 };
 
 /** The nearest `.mltrack.yml` from `cwd` upward, or null. */
@@ -96,6 +104,20 @@ export function trackingUriToPath(uri: string, base: string, where: string): str
   return isAbsolute(path) ? path : resolve(base, path);
 }
 
+function parseSourceSnapshot(value: unknown, where: string): { untracked: boolean; deny: string[] } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('CONFIG_ERROR', `${where}: expected a mapping (untracked, deny)`);
+  const out = { untracked: false, deny: [] as string[] };
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'untracked') out.untracked = parseBool(v, `${where}.untracked`);
+    else if (key === 'deny') {
+      const list = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && p.trim())) throw fail('CONFIG_ERROR', `${where}.deny: expected a list of file name patterns`);
+      out.deny = list.map((p: string) => p.trim());
+    } else throw fail('CONFIG_ERROR', `${where}: unknown setting '${key}' (known: untracked, deny)`);
+  }
+  return out;
+}
+
 const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: string, where: string) => void> = {
   mlruns: (l, v, base, w) => (l.mlruns = trackingUriToPath(String(v), base, w)),
   tracking_uri: (l, v, base, w) => (l.mlruns = trackingUriToPath(String(v), base, w)),
@@ -112,6 +134,8 @@ const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: strin
       else throw fail('CONFIG_ERROR', `${w}: unknown setting '${key}' (known: strict_gates)`);
     }
   },
+  source_snapshot: (l, v, _b, w) => (l.sourceSnapshot = parseSourceSnapshot(v, w)),
+  record_command_line: (l, v, _b, w) => (l.recordCommandLine = parseBool(v, w)),
 };
 
 /** Keys other issues own (site settings) are accepted and left to their readers. */

@@ -10,7 +10,7 @@ import { DESCRIPTION_TAG, FileStore } from '../store/FileStore.js';
 import { ActiveRun } from './ActiveRun.js';
 import { commitIfAutomatic } from './autoCommit.js';
 import { loadConfig, trackingUriToPath } from './config.js';
-import { currentUser, systemTags } from './systemTags.js';
+import { currentUser, sourceOptions, systemTags } from './systemTags.js';
 
 export interface StartRunOptions {
   runName?: string;
@@ -94,7 +94,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<ActiveRun
     run = new ActiveRun(s, resumeId, existing.info.experimentId);
   } else {
     const experimentId = options.experimentId ?? (await currentExperimentId());
-    const tags: Record<string, string> = { ...(await systemTags({ sourceName: options.sourceName, cwd: options.sourceDir, mlruns: s.root })), ...(options.tags ?? {}) };
+    const tags: Record<string, string> = { ...(await systemTags({ sourceName: options.sourceName, cwd: options.sourceDir, mlruns: s.root, snapshotPolicy: sourceOptions(loadConfig()).snapshotPolicy, report: (line) => process.stderr.write(`mltrack: ${line}\n`) })), ...(options.tags ?? {}) };
     const parent = options.parentRunId ?? (options.nested ? activeRun()?.runId : undefined);
     if (parent) tags['mlflow.parentRunId'] = parent;
     if (options.description) tags[DESCRIPTION_TAG] = options.description;

@@ -22,6 +22,7 @@ import { registerServer } from './commands/server.js';
 import { registerSite } from './commands/site.js';
 import { registerTrack } from './commands/track.js';
 import { registerVerify } from './commands/verify.js';
+import { onceEach, setReadWarningSink } from '../store/readWarnings.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, internal: 70 } as const;
 
@@ -88,10 +89,17 @@ Every command takes --json. Errors print one line with a stable code (spec/error
   registerServer(program, run);
   registerImport(program, run);
 
+  // What readers skip (a damaged run, a stray folder) is printed once each: a line, or with --json a JSON line, on stderr.
+  const json = argv.includes('--json');
+  const previousSink = setReadWarningSink(
+    onceEach((w) => streams.stderr.write(json ? JSON.stringify({ warning: { code: 'SKIPPED', path: w.path, rule: w.rule } }) + '\n' : `warning: skipped ${w.path}: ${w.rule}\n`)),
+  );
   try {
     await program.parseAsync(negativeInfinityAsValue(argv), { from: 'user' });
   } catch (err) {
     exitCode = reportError(err, lastContext, streams, argv);
+  } finally {
+    setReadWarningSink(previousSink);
   }
   return exitCode;
 }

@@ -1,19 +1,21 @@
 /**
  * The exact code of a run started from a dirty work tree, kept as a commit made the way
  * `git stash create` does: through a temporary index, so the user's index, work tree and HEAD are
- * untouched. The commit gets a ref of its own and is queued to become a parent of the next tracking
+ * untouched. Untracked files go in only when the user asks (snapshotPolicy.ts), since a work tree
+ * often holds `.env` files and keys that were never meant to leave the machine. The commit gets a ref of its own and is queued to become a parent of the next tracking
  * commit, so pushing the tracking branch carries the code with it.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fail } from '../format/errors.js';
 import { ObjectReader } from './objectStore.js';
 import type { TreeEntry } from './objects.js';
 import { compareAndSwapRef, isAncestor, resolveRef, type GitRepo } from './repo.js';
 import { blobSizes, unsafeNameReason } from './safeTree.js';
+import { denyList, type SnapshotPolicy } from './snapshotPolicy.js';
 import { treeLimits } from './treeSafety.js';
 import { snapshotRef } from './trackingLayout.js';
 
@@ -24,20 +26,36 @@ function pendingFile(repo: GitRepo): string {
 }
 
 /**
- * Snapshot the work tree (tracked and untracked files, minus ignored ones and the mlruns tree) as a
- * commit whose parent is HEAD. Returns its id.
+ * Snapshot the work tree as a commit whose parent is HEAD: the index and tracked files' changes
+ * (what `git stash create` takes) and, only when `policy.untracked` is set, untracked files that
+ * are neither ignored, too large nor denied. `exclude` (the mlruns tree) is always left out; every
+ * untracked file taken or refused is reported through `report`. Returns the commit, or null when
+ * the snapshot would hold nothing that HEAD does not.
  */
-export async function snapshotWorkTree(repo: GitRepo, exclude: string[]): Promise<string> {
+export async function snapshotWorkTree(repo: GitRepo, exclude: string[], policy: SnapshotPolicy, report: (line: string) => void = () => {}): Promise<string | null> {
   if (!repo.workdir) throw fail('NOT_A_REPO', 'A bare repository has no work tree to snapshot');
+  const workdir = repo.workdir;
   const tmp = mkdtempSync(join(tmpdir(), 'mltrack-index-'));
   const env = { ...process.env, GIT_INDEX_FILE: join(tmp, 'index') };
   try {
-    const opts = { cwd: repo.workdir, env, maxBuffer: 64 * 1024 * 1024 };
-    await run('git', ['read-tree', 'HEAD'], opts);
-    await run('git', ['add', '-A', '--', '.'], opts);
+    const opts = { cwd: workdir, env, maxBuffer: 64 * 1024 * 1024 };
+    // Start from a copy of the user's index (staged changes count, as for `git stash create`).
+    const index = resolve(workdir, (await run('git', ['rev-parse', '--git-path', 'index'], { cwd: workdir })).stdout.trim());
+    if (existsSync(index)) copyFileSync(index, env.GIT_INDEX_FILE);
+    else await run('git', ['read-tree', 'HEAD'], opts);
+    await run('git', ['add', '-u', '--', '.'], opts);
     // Dropped afterwards rather than excluded by pathspec: git refuses to name an ignored path.
     if (exclude.length) await run('git', ['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', ...exclude], opts);
+    const untracked = (await run('git', ['ls-files', '-z', '--others', '--exclude-standard', '--', '.', ...exclude.map((e) => `:(exclude,literal)${e}`)], opts)).stdout.split('\0').filter(Boolean);
+    if (!policy.untracked) {
+      if (untracked.length) report(`source snapshot: ${untracked.length} untracked file(s) left out (set source_snapshot.untracked: true in .mltrack.yml to take them)`);
+    } else {
+      const taken = pickUntracked(workdir, untracked, policy, report);
+      if (taken.length) await updateIndex(opts, taken);
+    }
     const tree = (await run('git', ['write-tree'], opts)).stdout.trim();
+    const headTree = (await run('git', ['rev-parse', 'HEAD^{tree}'], opts)).stdout.trim();
+    if (tree === headTree) return null;
     const head = (await run('git', ['rev-parse', 'HEAD'], opts)).stdout.trim();
     const commit = (await run('git', ['commit-tree', tree, '-p', head, '-m', 'mltrack: source snapshot of a dirty work tree'], opts)).stdout.trim();
     const ref = snapshotRef(commit);
@@ -48,6 +66,40 @@ export async function snapshotWorkTree(repo: GitRepo, exclude: string[]): Promis
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The untracked files the policy lets in, each decision reported. */
+function pickUntracked(workdir: string, paths: string[], policy: SnapshotPolicy, report: (line: string) => void): string[] {
+  const deny = denyList(policy.deny);
+  const taken: string[] = [];
+  for (const path of paths) {
+    const rule = deny.match(path);
+    if (rule) {
+      report(`source snapshot: left out ${path} (deny list: ${rule})`);
+      continue;
+    }
+    let size: number;
+    try {
+      size = lstatSync(join(workdir, path)).size;
+    } catch {
+      continue; // gone since git listed it
+    }
+    if (size > policy.largeFileBytes) {
+      report(`source snapshot: left out ${path} (${size} bytes, above large_artifact_threshold)`);
+      continue;
+    }
+    report(`source snapshot: took untracked file ${path}`);
+    taken.push(path);
+  }
+  return taken;
+}
+
+/** Add exact paths to the temporary index (no pathspec magic, no shell). */
+function updateIndex(opts: { cwd: string; env: NodeJS.ProcessEnv }, paths: string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile('git', ['update-index', '--add', '-z', '--stdin'], opts, (err) => (err ? reject(err) : resolvePromise()));
+    child.stdin!.end(paths.join('\0') + '\0');
+  });
 }
 
 /** Paths to leave out of a snapshot: the mlruns tree when it sits inside the work tree. */

@@ -163,7 +163,7 @@ export class SiteDataBuilder {
     private readonly src: SiteDataSource,
     private readonly options: SiteDataOptions,
   ) {
-    this.reader = new MlrunsReader(src.tree);
+    this.reader = new MlrunsReader(src.tree, (w) => this.warn(`skipped ${w.path}: ${w.rule}`));
     this.out = new Writer(options.out);
     this.limit = options.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT;
   }

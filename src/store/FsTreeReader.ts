@@ -16,15 +16,23 @@ export class FsTreeReader implements TreeReader {
   }
 
   async list(path: string): Promise<DirEntry[] | null> {
+    let dirents;
     try {
-      return readdirSync(this.abs(path), { withFileTypes: true }).map((d) => ({
-        name: d.name,
-        isDir: d.isDirectory() || (d.isSymbolicLink() && statSync(join(this.abs(path), d.name)).isDirectory()),
-      }));
+      dirents = readdirSync(this.abs(path), { withFileTypes: true });
     } catch (err) {
       if (missing(err)) return null;
       throw err;
     }
+    // One entry that cannot be stat'ed (a dangling symlink, a loop) is marked, never fails the listing.
+    return dirents.map((d): DirEntry => {
+      if (!d.isSymbolicLink()) return { name: d.name, isDir: d.isDirectory() };
+      try {
+        return { name: d.name, isDir: statSync(join(this.abs(path), d.name)).isDirectory() };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return { name: d.name, isDir: false, unreadable: code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'dangling symlink' : `cannot stat (${code ?? 'error'})` };
+      }
+    });
   }
 
   async read(path: string): Promise<Uint8Array | null> {

@@ -3,7 +3,7 @@
  * so the working directory and any git revision give the same answer.
  */
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, ViewType } from '../format/entities.js';
-import { fail } from '../format/errors.js';
+import { fail, isMltrackError } from '../format/errors.js';
 import { parseDatasetMeta, parseInputMeta } from '../format/datasetMeta.js';
 import { parseExperimentMeta } from '../format/experimentMeta.js';
 import {
@@ -13,7 +13,8 @@ import { latestMetricInText, parseMetricHistory } from '../format/metricFile.js'
 import { parseRunMeta } from '../format/runMeta.js';
 import { decodeUtf8 } from '../format/text.js';
 import { isExperimentId, validateKey, type KeyKind } from '../format/validation.js';
-import type { TreeReader } from './TreeReader.js';
+import { warnSkipped, type ReadWarningSink } from './readWarnings.js';
+import type { DirEntry, TreeReader } from './TreeReader.js';
 
 /** An experiment and where its directory is: the root (active view) or `.trash` (deleted view). */
 export interface ExperimentLocation {
@@ -29,19 +30,53 @@ export interface RunLocation {
   dir: string;
 }
 
+/** The one-line rule an error breaks, for a warning. */
+function ruleOf(err: unknown): string {
+  if (isMltrackError(err)) return `${err.code}: ${err.message}`;
+  const e = err as NodeJS.ErrnoException;
+  return `${e.code ?? 'IO_ERROR'}: ${e.message}`;
+}
+
 export class MlrunsReader {
-  constructor(readonly tree: TreeReader) {}
+  /** `warn` receives what listings skip (default: the process's sink, readWarnings.ts). */
+  constructor(
+    readonly tree: TreeReader,
+    private readonly warn: ReadWarningSink = warnSkipped,
+  ) {}
 
   async text(path: string): Promise<string | null> {
-    const bytes = await this.tree.read(path);
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await this.tree.read(path);
+    } catch (err) {
+      if (isMltrackError(err)) throw err;
+      // ELOOP, EACCES, ...: a stable code naming the file, so callers can skip it.
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw fail('IO_ERROR', `${this.tree.describe(path)}: cannot read (${code === 'ELOOP' ? 'symlink loop' : code})`, { path: this.tree.describe(path), errno: code });
+    }
     return bytes === null ? null : decodeUtf8(bytes, this.tree.describe(path));
+  }
+
+  /** Entries of a directory that can be read; the others are reported and left out. */
+  private async entries(dir: string): Promise<DirEntry[] | null> {
+    const listed = await this.tree.list(dir);
+    if (!listed) return null;
+    return listed.filter((e) => {
+      if (e.unreadable) this.warn({ path: this.tree.describe(joinPath(dir, e.name)), rule: e.unreadable });
+      return !e.unreadable;
+    });
+  }
+
+  /** Report a skipped entry. */
+  skipped(path: string, rule: string): void {
+    this.warn({ path: this.tree.describe(path), rule });
   }
 
   /** Every file under `folder` as a key (its relative POSIX path), validated like MLflow does on read. */
   async keyFiles(folder: string, kind: KeyKind): Promise<string[]> {
     const keys: string[] = [];
     const walk = async (rel: string): Promise<void> => {
-      const entries = await this.tree.list(joinPath(folder, rel));
+      const entries = await this.entries(joinPath(folder, rel));
       if (!entries) return;
       for (const entry of entries) {
         const key = rel ? `${rel}/${entry.name}` : entry.name;
@@ -75,7 +110,10 @@ export class MlrunsReader {
       throw fail('INVALID_ID', `Invalid experiment ID: '${name}' (directory ${this.tree.describe(dir)}); only experiment directories may sit in the mlruns root`, { path: dir });
     }
     const text = await this.text(joinPath(dir, META_FILE));
-    if (text === null) return null; // MLflow skips it with a warning
+    if (text === null) {
+      this.skipped(dir, `no ${META_FILE}: not an experiment`); // MLflow skips it with a warning
+      return null;
+    }
     const meta = parseExperimentMeta(text, this.tree.describe(joinPath(dir, META_FILE)));
     if (meta.experimentId !== name) return null; // MLflow ignores an experiment whose id is not its directory
     const tags = await this.valueFiles(joinPath(dir, TAGS_DIR), 'experiment tag');
@@ -85,18 +123,26 @@ export class MlrunsReader {
   /** Experiments by view type: the root holds the active view, `.trash` the deleted one. */
   async listExperiments(view: ViewType = 'ACTIVE_ONLY'): Promise<ExperimentLocation[]> {
     const out: ExperimentLocation[] = [];
-    if (view !== 'DELETED_ONLY') {
-      for (const entry of (await this.tree.list('')) ?? []) {
-        if (!entry.isDir || entry.name.endsWith(TRASH_DIR) || entry.name === MODELS_DIR) continue;
-        const found = await this.readExperimentDir(entry.name, false);
+    // A folder that is not an experiment, or one whose meta cannot be read, is skipped with a
+    // warning (as MLflow does); the others are still listed.
+    const tryRead = async (dir: string, inTrash: boolean) => {
+      try {
+        const found = await this.readExperimentDir(dir, inTrash);
         if (found) out.push(found);
+      } catch (err) {
+        this.skipped(dir, ruleOf(err));
+      }
+    };
+    if (view !== 'DELETED_ONLY') {
+      for (const entry of (await this.entries('')) ?? []) {
+        if (!entry.isDir || entry.name.endsWith(TRASH_DIR) || entry.name === MODELS_DIR) continue;
+        await tryRead(entry.name, false);
       }
     }
     if (view !== 'ACTIVE_ONLY') {
-      for (const entry of (await this.tree.list(TRASH_DIR)) ?? []) {
+      for (const entry of (await this.entries(TRASH_DIR)) ?? []) {
         if (!entry.isDir) continue;
-        const found = await this.readExperimentDir(joinPath(TRASH_DIR, entry.name), true);
-        if (found) out.push(found);
+        await tryRead(joinPath(TRASH_DIR, entry.name), true);
       }
     }
     return out;
@@ -116,7 +162,7 @@ export class MlrunsReader {
 
   /** Run directories of an experiment (sub-directories that are not reserved names). */
   async listRunDirs(experimentDir: string): Promise<RunLocation[]> {
-    const entries = (await this.tree.list(experimentDir)) ?? [];
+    const entries = (await this.entries(experimentDir)) ?? [];
     return entries
       .filter((e) => e.isDir && !RESERVED_EXPERIMENT_SUBDIRS.has(e.name))
       .map((e) => ({ experimentDir, dir: joinPath(experimentDir, e.name) }));
@@ -126,7 +172,10 @@ export class MlrunsReader {
   async readRunInfo(location: RunLocation, experimentId: string): Promise<RunInfo | null> {
     const metaPath = joinPath(location.dir, META_FILE);
     const text = await this.text(metaPath);
-    if (text === null) return null;
+    if (text === null) {
+      this.skipped(location.dir, `no ${META_FILE}: not a run`); // a stray folder, or a run being created
+      return null;
+    }
     const where = this.tree.describe(metaPath);
     const { info } = parseRunMeta(text, where);
     if (info.experimentId !== experimentId) return null; // MLflow skips a run filed under another experiment
@@ -191,8 +240,13 @@ export class MlrunsReader {
     const runs: Run[] = [];
     for (const { experiment, dir } of experiments) {
       for (const location of await this.listRunDirs(dir)) {
-        const run = await this.readRun(location, experiment.experimentId);
-        if (run) runs.push(run);
+        // One damaged run is skipped with a warning, never hides the others (verify fails on it).
+        try {
+          const run = await this.readRun(location, experiment.experimentId);
+          if (run) runs.push(run);
+        } catch (err) {
+          this.skipped(location.dir, ruleOf(err));
+        }
       }
     }
     return runs;

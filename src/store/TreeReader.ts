@@ -5,6 +5,8 @@
 export interface DirEntry {
   name: string;
   isDir: boolean;
+  /** Set when the entry cannot be stat'ed (a dangling symlink, a loop): why. Readers skip it. */
+  unreadable?: string;
 }
 
 export interface TreeReader {

@@ -16,12 +16,13 @@ export interface VerifyResult {
   stats: VerifyStats;
 }
 
-/** `.mltrack-tmp-*` files anywhere in the tree (those inside key folders were reported already, as such). */
+/** `.mltrack-tmp-*` files anywhere in the tree (those inside key folders were reported already, as such), and entries that cannot be stat'ed. */
 async function findLeftovers(ctx: VerifyContext): Promise<void> {
   const walk = async (dir: string): Promise<void> => {
     for (const entry of (await ctx.tree.list(dir)) ?? []) {
       const path = joinPath(dir, entry.name);
-      if (entry.isDir) await walk(path);
+      if (entry.unreadable) ctx.problems.error(path, `${entry.unreadable}: the entry cannot be read, so every reader skips it`, 'IO_ERROR');
+      else if (entry.isDir) await walk(path);
       else if (isTempFile(entry.name) && !ctx.reportedTemp.has(path)) {
         ctx.problems.warning(path, 'leftover temporary file of an interrupted write (never committed); verify --fix removes it', 'INVALID_STATE', { kind: 'remove', path });
       }

@@ -33,7 +33,9 @@ describe('lineage', () => {
     writeFileSync(join(dir, 'new_feature.py'), 'print("new")\n');
     writeFileSync(join(dir, 'secret.txt'), 'ignored\n');
     const before = { status: git(dir, env, 'status', '--porcelain'), files: snapshotFiles(dir, { skip: (p) => p === '.git' || p === 'mlruns' }), index: readFileSync(join(dir, '.git', 'index')) };
-    const dirty = spawnCli(['start-run'], { cwd: dir, env }).stdout.trim();
+    const started = spawnCli(['start-run'], { cwd: dir, env });
+    const dirty = started.stdout.trim();
+    expect(started.stderr).toContain('source snapshot: 1 untracked file(s) left out');
     const t = tags(dir, env, dirty);
     expect(t['mlflow.source.git.dirty']).toBe('true');
     const snapshot = t['mltrack.source.snapshot']!;
@@ -43,9 +45,9 @@ describe('lineage', () => {
     expect(readFileSync(join(dir, '.git', 'index')).equals(before.index)).toBe(true);
     expect(snapshotFiles(dir, { skip: (p) => p === '.git' || p === 'mlruns' })).toEqual(before.files);
     expect(git(dir, env, 'rev-parse', 'HEAD')).toBe(head);
-    // The snapshot holds the exact work tree, without ignored files or the mlruns tree, on top of HEAD.
+    // By default the snapshot holds tracked files' changes only (what `git stash create` takes), on top of HEAD.
     expect(git(dir, env, 'show', `${snapshot}:train.py`)).toBe('lr = 0.5  # tweaked, not committed');
-    expect(git(dir, env, 'ls-tree', '--name-only', snapshot).split('\n').sort()).toEqual(['.gitignore', 'new_feature.py', 'train.py']);
+    expect(git(dir, env, 'ls-tree', '--name-only', snapshot).split('\n').sort()).toEqual(['.gitignore', 'train.py']);
     expect(git(dir, env, 'rev-parse', `${snapshot}^`)).toBe(head);
 
     // The next tracking commit makes it reachable from the branch, so a push carries it.
@@ -57,9 +59,17 @@ describe('lineage', () => {
     expect(spawnCli(['push'], { cwd: dir, env }).code).toBe(0);
     expect(git(remote, env, 'cat-file', '-t', snapshot)).toBe('commit');
 
+    // With source_snapshot.untracked, untracked files that are not ignored go in too, each one named on stderr.
+    writeFileSync(join(dir, '.mltrack.yml'), 'source_snapshot:\n  untracked: true\n');
+    const withUntracked = spawnCli(['start-run'], { cwd: dir, env });
+    expect(withUntracked.stderr).toContain('source snapshot: took untracked file new_feature.py');
+    const full = tags(dir, env, withUntracked.stdout.trim())['mltrack.source.snapshot']!;
+    expect(git(dir, env, 'ls-tree', '--name-only', full).split('\n').sort()).toEqual(['.gitignore', '.mltrack.yml', 'new_feature.py', 'train.py']);
+
     // checkout-source restores it elsewhere.
     const out = join(tempDir(), 'src');
-    expect(spawnCli(['runs', 'checkout-source', dirty, out], { cwd: dir, env }).code).toBe(0);
+    expect(spawnCli(['commit'], { cwd: dir, env }).code).toBe(0);
+    expect(spawnCli(['runs', 'checkout-source', withUntracked.stdout.trim(), out], { cwd: dir, env }).code).toBe(0);
     expect(readFileSync(join(out, 'train.py'), 'utf8')).toBe('lr = 0.5  # tweaked, not committed\n');
     expect(readFileSync(join(out, 'new_feature.py'), 'utf8')).toBe('print("new")\n');
   });

@@ -2,6 +2,7 @@
  * Bad input through the store: every refusal is an MltrackError with a stable code and a one-line
  * message, and leaves the tree byte-identical (files and folders) to what it was before the call.
  */
+import { setReadWarningSink, type ReadWarning } from '../../src/store/readWarnings.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -257,17 +258,29 @@ describe('unknown and bad ids', () => {
 });
 
 describe('malformed files on read', () => {
-  it('an empty run meta.yaml is MALFORMED_META for get_run and search', async () => {
+  it('an empty run meta.yaml is MALFORMED_META for get_run; search skips it with a warning', async () => {
     const { root, store, runId, runDir } = await freshRun({ check: false });
     writeFileSync(join(runDir, 'meta.yaml'), '');
     await expectRefused(root, 'MALFORMED_META', () => store.getRun(runId));
-    await expectRefused(root, 'MALFORMED_META', () => store.searchRuns({ experimentIds: ['0'] }));
+    const warnings: ReadWarning[] = [];
+    const previous = setReadWarningSink((w) => warnings.push(w));
+    try {
+      expect((await store.searchRuns({ experimentIds: ['0'] })).items).toEqual([]);
+    } finally {
+      setReadWarningSink(previous);
+    }
+    expect(warnings.map((w) => [w.path, w.rule.split(':')[0]])).toEqual([[runDir, 'MALFORMED_META']]);
     await expectRefused(root, 'MALFORMED_META', () => store.logParam(runId, 'p', 'v'));
   });
-  it('an empty experiment meta.yaml is MALFORMED_META for search_experiments', async () => {
+  it('an empty experiment meta.yaml is MALFORMED_META for get_experiment; search_experiments skips it', async () => {
     const { root, store } = await freshRun({ check: false });
     writeFileSync(join(root, '0', 'meta.yaml'), '');
-    await expectRefused(root, 'MALFORMED_META', () => store.searchExperiments());
+    const previous = setReadWarningSink(() => {});
+    try {
+      expect((await store.searchExperiments()).items.map((e) => e.experimentId)).not.toContain('0');
+    } finally {
+      setReadWarningSink(previous);
+    }
     await expectRefused(root, 'MALFORMED_META', () => store.getExperiment('0'));
   });
   it('meta.yaml that is not YAML, or not a mapping, is MALFORMED_META', async () => {

@@ -8,7 +8,7 @@ import { fail } from '../../format/errors.js';
 import { parsePyFloat, parsePyInt } from '../../format/pyFloat.js';
 import { runJson } from '../../format/restJson.js';
 import { DESCRIPTION_TAG } from '../../store/FileStore.js';
-import { currentUser, systemTags } from '../../api/systemTags.js';
+import { currentUser, sourceOptions, systemTags } from '../../api/systemTags.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -82,7 +82,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
           experimentId = await store.createExperiment(ref);
         }
       }
-      const tags = { ...(await systemTags({ sourceName: 'mltrack start-run', cwd: ctx.cwd, mlruns: store.root })), ...parsePairs(opts.tag, 'a tag') };
+      const tags = { ...(await systemTags({ sourceName: 'mltrack start-run', cwd: ctx.cwd, mlruns: store.root, snapshotPolicy: sourceOptions(config).snapshotPolicy, report: (line) => ctx.out.info(`mltrack: ${line}`) })), ...parsePairs(opts.tag, 'a tag') };
       if (opts.description) tags[DESCRIPTION_TAG] = opts.description;
       if (opts.parent) tags['mlflow.parentRunId'] = opts.parent;
       const params = parsePairs(opts.param, 'a param');

@@ -4,7 +4,8 @@ import { realpathSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
-import { systemTags } from '../../api/systemTags.js';
+import { sourceOptions, systemTags } from '../../api/systemTags.js';
+import { stripUrlUserinfo } from '../../format/redact.js';
 import { computeCommand, getEntryPoint, loadProject, type Project } from '../../run/mlproject.js';
 import { firstExecutable } from '../../run/which.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
@@ -50,7 +51,7 @@ function projectSourceName(dir: string): string {
   } catch {
     url = '';
   }
-  if (url) return `${url}${sub ? `#${sub}` : ''}`;
+  if (url) return `${stripUrlUserinfo(url)}${sub ? `#${sub}` : ''}`;
   return sub ? `./${sub}` : '.';
 }
 
@@ -94,7 +95,7 @@ Examples:
       const entry = getEntryPoint(project, opts.entryPoint, ctx.env);
       const computed = computeCommand(entry, parsePairs(opts.param, 'a parameter'), ctx.cwd);
 
-      const tags = await systemTags({ sourceName: projectSourceName(project.dir), sourceType: 'PROJECT', cwd: project.dir, mlruns: ctx.store().root });
+      const tags = await systemTags({ sourceName: projectSourceName(project.dir), sourceType: 'PROJECT', cwd: project.dir, mlruns: ctx.store().root, snapshotPolicy: sourceOptions(ctx.config()).snapshotPolicy, report: (line) => ctx.out.info(`mltrack: ${line}`) });
       tags['mlflow.project.entryPoint'] = entry.name;
       tags['mlflow.project.env'] = 'local';
       tags['mlflow.project.backend'] = 'local';

@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import { fail, isMltrackError } from '../../format/errors.js';
 import { LIMITS, validateKey, validateValueLength } from '../../format/validation.js';
-import { currentUser, systemTags } from '../../api/systemTags.js';
+import { COMMAND_TAG, currentUser, sourceOptions, systemTags } from '../../api/systemTags.js';
+import { redactArgv } from '../../format/redact.js';
+import { commandSourceName } from '../../run/sourceName.js';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
 import { launch, type LaunchResult } from '../../run/launcher.js';
 import { shellJoin } from '../../run/shellQuote.js';
@@ -183,8 +185,11 @@ Examples:
         throw fail('INVALID_ARGUMENT', `Put the command after '--', so its options stay its own: mltrack run [options] -- ${shellJoin(command)}`);
       }
       const params = Object.entries(parsePairs(opts.param, 'a param')).map(([key, value]) => ({ key, value }));
-      const sourceName = [...shellJoin(command)].slice(0, 1000).join('');
-      const tags = { ...(await systemTags({ sourceName, sourceType: 'LOCAL', cwd: ctx.cwd, mlruns: ctx.store().root })), ...parsePairs(opts.tag, 'a tag') };
+      // MLflow records the program only; the command line, which may carry secrets, only when asked for and redacted.
+      const sourceName = [...commandSourceName(command)].slice(0, 1000).join('');
+      const source = sourceOptions(ctx.config());
+      const tags = { ...(await systemTags({ sourceName, sourceType: 'LOCAL', cwd: ctx.cwd, mlruns: ctx.store().root, snapshotPolicy: source.snapshotPolicy, report: (line) => ctx.out.info(`mltrack: ${line}`) })), ...parsePairs(opts.tag, 'a tag') };
+      if (source.recordCommandLine && !(COMMAND_TAG in tags)) tags[COMMAND_TAG] = [...shellJoin(redactArgv(command))].slice(0, 5000).join('');
       await executeRun(ctx, { experiment: opts.experiment, name: opts.name, tags, params, argv: command, cwd: ctx.cwd, parseMetrics: opts.parseMetrics, quiet: opts.quiet, tracking: opts.tracking });
     }));
 }

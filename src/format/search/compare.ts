@@ -1,6 +1,6 @@
 /** Comparison functions shared by the entity filters: built once per clause, called per item. */
 import type { Comparator } from './parseFilter.js';
-import { likeToRegExp } from './python.js';
+import { likeMatcher } from './likeMatcher.js';
 
 export type Test<T> = (x: T) => boolean;
 
@@ -37,14 +37,10 @@ export function stringTest(comparator: Comparator, v: string | string[]): Test<s
       return (x) => x === v;
     case '!=':
       return (x) => x !== v;
-    case 'LIKE': {
-      const re = likeToRegExp(v, false);
-      return (x) => re.test(x);
-    }
-    case 'ILIKE': {
-      const re = likeToRegExp(v, true);
-      return (x) => re.test(x);
-    }
+    case 'LIKE':
+      return likeMatcher(v, false);
+    case 'ILIKE':
+      return likeMatcher(v, true);
     default:
       throw new Error(`stringTest: unexpected comparator ${comparator}`);
   }

@@ -1,6 +1,6 @@
 /**
  * Small pieces of Python semantics the search grammar depends on: string ordering by code point,
- * `str.islower()`, MLflow's LIKE-to-regex rule under Python's `re`, Python string literals (what
+ * `str.islower()`, Python string literals (what
  * `ast.literal_eval` makes of an IN list) and `int(str)`.
  */
 
@@ -30,27 +30,6 @@ const HAS_LOWER = /\p{Lowercase}/u;
 /** Python's `str.islower()`: at least one cased character and no upper-case or title-case one. */
 export function pyIsLower(s: string): boolean {
   return !HAS_UPPER_OR_TITLE.test(s) && HAS_LOWER.test(s);
-}
-
-const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/;
-
-/**
- * A LIKE / ILIKE pattern as a RegExp, with the semantics MLflow's file store gets from Python `re`
- * (`_convert_like_pattern_to_regex` + `re.match`): `%` is any run of characters except a newline,
- * `_` is one character except a newline, the match is anchored at the start, and at the end unless
- * the pattern ends with `%`, where Python's `$` also accepts one trailing newline.
- * Every other character is literal (MLflow passes them to `re` unescaped; we do not).
- */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  let body = '';
-  for (const ch of pattern) {
-    if (ch === '%') body += '[^\\n]*';
-    else if (ch === '_') body += '[^\\n]';
-    else if (REGEX_SYNTAX.test(ch)) body += '\\' + ch;
-    else body += ch;
-  }
-  const end = pattern.endsWith('%') ? '' : '\\n?$';
-  return new RegExp('^' + body + end, caseInsensitive ? 'iu' : 'u');
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
