@@ -7,7 +7,7 @@ import { printedTables } from './lib/table.js';
 import { cleanupTempDirs } from './lib/tmp.js';
 import { trackBenchmark } from './lib/track.js';
 
-const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site', 'import'];
+const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site', 'import', 'server'];
 
 function parseArgs(argv) {
   const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false, track: false };
@@ -40,7 +40,7 @@ function parseArgs(argv) {
 
 const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --runs N[,N...]   search: tree sizes (default 1000,10000)
-  --points N        logging: metric points (default 20000)
+  --points N        logging: metric points (default 20000); server: at most 2000 REST points
   --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3)
   --fresh           search: regenerate the cached trees
   --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)
@@ -88,6 +88,9 @@ try {
     } else if (name === 'import') {
       const { runImport } = await import('./import.js');
       await runImport({ runs: opts.importRuns ?? 10000 });
+    } else if (name === 'server') {
+      const { runServer } = await import('./server.js');
+      await runServer({ points: Math.min(opts.points, 2000), searchRuns: Math.max(...opts.runsList), repeat: opts.repeat ?? 3 });
     } else if (name === 'run-overhead') {
       const { runRunOverhead } = await import('./runOverhead.js');
       await runRunOverhead({ repeat: opts.repeat ?? 20 });

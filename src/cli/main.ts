@@ -60,7 +60,8 @@ Quick start:
   mltrack end-run
   mltrack runs list --columns metrics.loss,params.lr
 
-Python code using MLflow logs into the same tree: MLFLOW_TRACKING_URI=file:./mlruns
+Python code using MLflow logs into the same tree under mltrack run, or through mltrack server
+(MLFLOW_TRACKING_URI=http://127.0.0.1:5000); with MLflow >= 3.13, file:./mlruns needs MLFLOW_ALLOW_FILE_STORE=true.
 Every command takes --json. Errors print one line with a stable code (spec/errors.md).`,
     );
 

@@ -16,9 +16,10 @@ import { experimentRoutes } from './routes/experiments.js';
 import { loggedModelRoutes } from './routes/loggedModels.js';
 import { registryRoutes } from './routes/registry.js';
 import { runRoutes } from './routes/runs.js';
+import { lazyValidatorCompiler } from './validation.js';
 
-export const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
-export const ARTIFACTS_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
+export const API_PREFIX = '/api/2.0/mlflow';
+export const ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts';
 
 export interface AppOptions {
   /** Users and roles; null: no authentication (loopback binds). */
@@ -29,7 +30,13 @@ export interface AppOptions {
 
 export async function buildApp(ctx: ServerContext, options: AppOptions): Promise<FastifyInstance> {
   // MLflow allows log-batch bodies of 1000 metrics with long values: 16 MiB leaves room.
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, ajv: { customOptions: { coerceTypes: 'array' } } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024 * 1024,
+    // /ajax-api/ is the same API (MLflow's UI calls it): one set of routes serves both.
+    rewriteUrl: (req) => (req.url?.startsWith('/ajax-api/') ? `/api/${req.url.slice('/ajax-api/'.length)}` : req.url ?? '/'),
+  });
+  app.setValidatorCompiler(lazyValidatorCompiler);
 
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorResponse(err);
@@ -53,16 +60,14 @@ export async function buildApp(ctx: ServerContext, options: AppOptions): Promise
     });
   }
 
-  for (const prefix of API_PREFIXES) {
-    await app.register(async (api) => {
-      experimentRoutes(api, ctx);
-      runRoutes(api, ctx);
-      artifactListRoutes(api, ctx);
-      registryRoutes(api, ctx);
-      loggedModelRoutes(api, ctx);
-    }, { prefix });
-  }
-  for (const prefix of ARTIFACTS_PREFIXES) await app.register(async (proxy) => artifactProxyRoutes(proxy, ctx), { prefix });
+  await app.register(async (api) => {
+    experimentRoutes(api, ctx);
+    runRoutes(api, ctx);
+    artifactListRoutes(api, ctx);
+    registryRoutes(api, ctx);
+    loggedModelRoutes(api, ctx);
+  }, { prefix: API_PREFIX });
+  await app.register(async (proxy) => artifactProxyRoutes(proxy, ctx), { prefix: ARTIFACTS_PREFIX });
 
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send('mltrack'));

@@ -53,7 +53,8 @@ describe('mltrack run: the child and the run', () => {
     const [runId] = runIds(mlruns, experiment!.experimentId);
     const seen = JSON.parse(/^ENV (.*)$/m.exec(result.stdout)![1]!);
     expect(seen).toEqual({
-      MLFLOW_TRACKING_URI: pathToFileUri(mlruns),
+      // An ephemeral mltrack server over the tree, as long as the child lives (--tracking file: the file: URI).
+      MLFLOW_TRACKING_URI: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       MLFLOW_RUN_ID: runId,
       MLFLOW_EXPERIMENT_ID: experiment!.experimentId,
       MLTRACK_RUN_ID: runId,
