@@ -252,7 +252,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the UI\'s rough edges
     const missing = await page.locator('mlt-compare-page .missing').textContent();
     expect(missing).toContain('1 run could not be shown');
     expect(missing).toContain('deadbeefdeadbeefdeadbeefdeadbeef');
-    expect(missing).toContain('is not in this site');
+    expect(missing).toContain('deadbeefdeadbeefdeadbeefdeadbeef: not in this site');
     expect(missing).not.toMatch(/data\/|\.json|as a file/);
     expect(await page.locator('mlt-parallel-coords polyline').count()).toBe(2);
     await shot('compare-missing');
@@ -442,7 +442,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the UI\'s rough edges
     const worst = acc.indexOf(Math.min(...acc));
     expect(strokes[best]).toBe('rgb(253, 231, 37)');
     expect(strokes[worst]).toBe('rgb(68, 1, 84)');
-    await shot('compare-colour-scale');
+    await page.locator('mlt-compare-page section[aria-labelledby="h-pc"]').screenshot({ path: join(SHOTS, 'compare-colour-scale.png') });
+    await page.locator('mlt-compare-page section[aria-labelledby="h-scatter"]').screenshot({ path: join(SHOTS, 'compare-scatter.png') });
   });
 
   it('says "1 version" and "2 versions", and shows the model\'s history', async () => {

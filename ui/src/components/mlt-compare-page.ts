@@ -46,7 +46,8 @@ async function loadCompared(requested: string[], signal: AbortSignal): Promise<C
       try {
         results[i] = await site.run(ids[i]!);
       } catch (err) {
-        results[i] = { error: toUiError(err).message };
+        const e = toUiError(err);
+        results[i] = { error: e.status === 404 ? 'not in this site' : e.message };
       }
     }
   };
