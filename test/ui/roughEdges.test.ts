@@ -452,7 +452,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the UI\'s rough edges
     const sub = (await page.locator('mlt-models-page .sub').textContent())!;
     expect(sub).toMatch(/^2 models, 3 versions$/);
     await open(`#/models/${encodeURIComponent(MODEL)}`);
-    await expect.poll(() => page.locator('mlt-model-page .version-count').textContent()).toBe('(2 versions)');
+    await expect.poll(() => page.locator('mlt-model-page .version-count').textContent()).toBe('2 versions');
     await expect.poll(() => page.locator('mlt-model-page ol.timeline li').count()).toBe(4);
     await page.locator('mlt-model-page h2', { hasText: 'Stage history' }).scrollIntoViewIfNeeded();
     await shot('model-history');
@@ -460,7 +460,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the UI\'s rough edges
     await expect.poll(() => page.locator('mlt-models-page tbody a').count()).toBe(2);
     const other = (await page.locator('mlt-models-page tbody a').allTextContents()).find((n) => n !== MODEL)!;
     await open(`#/models/${encodeURIComponent(other)}`);
-    await expect.poll(() => page.locator('mlt-model-page .version-count').textContent()).toBe('(1 version)');
+    await expect.poll(() => page.locator('mlt-model-page .version-count').textContent()).toBe('1 version');
     expect(await page.locator('mlt-app').evaluate((el) => el.shadowRoot!.textContent)).not.toMatch(/\b1 (versions|runs|models|experiments)\b/);
     expect(pageErrors).toEqual([]);
   });

@@ -65,7 +65,7 @@ export class MltModelPage extends LitElement {
       </p>
       ${m.description ? html`<div class="description">${renderMarkdown(m.description)}</div>` : ''}
       ${tags.length ? html`<h2>Tags</h2><table class="kv" aria-label="Model tags"><tbody>${tags.map(([k, v]) => html`<tr><th scope="row">${k}</th><td class="value">${v}</td></tr>`)}</tbody></table>` : ''}
-      <h2>Versions <span class="muted version-count">(${plural(versions.length, 'version')})</span></h2>
+      <h2 class="version-count">${plural(versions.length, 'version')}</h2>
       <table class="data" aria-label="Model versions">
         <thead><tr><th scope="col">Version</th><th scope="col">Stage</th><th scope="col">Aliases</th><th scope="col">Run</th><th scope="col">Registered</th><th scope="col">By</th><th scope="col" class="num">Size</th><th scope="col" class="num">Training time</th><th scope="col">Status</th><th scope="col">Description</th><th scope="col">Tags</th></tr></thead>
         <tbody>
