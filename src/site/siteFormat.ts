@@ -280,6 +280,23 @@ export function storedArtifactName(path: string, bytes: Uint8Array): string {
   return looksLikeText(bytes) ? `${path}.txt` : `${path}.bin`;
 }
 
+/**
+ * What stands for the mlruns root in URIs the site publishes (the tracking branch's placeholder,
+ * `ROOT_TOKEN` in src/git/artifactUris.ts; repeated here because this file imports nothing).
+ */
+export const SITE_ROOT_TOKEN = 'file:///.mltrack-root';
+
+/**
+ * A URI as the app shows it: under the mlruns root it reads as a path relative to the project
+ * (`mlruns/1/<run>/artifacts`, where the CLI prints the reader's own absolute path), anything else
+ * (s3://, another file: path) as it is.
+ */
+export function displayUri(uri: string, rootName = 'mlruns'): string {
+  if (uri === SITE_ROOT_TOKEN) return rootName;
+  if (uri.startsWith(`${SITE_ROOT_TOKEN}/`)) return `${rootName}/${uri.slice(SITE_ROOT_TOKEN.length + 1)}`;
+  return uri;
+}
+
 /** A metric value from JSON. */
 export function metricValueFromJson(v: JsonMetricValue): number {
   return typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity;

@@ -318,7 +318,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the static UI in Chro
       return !labelled && el.type !== 'hidden';
     }).map((el) => el.outerHTML)`);
     expect(unlabelled).toEqual([]);
-    expect(await page.locator('mlt-runs-table [role="grid"]').getAttribute('aria-rowcount')).toBe('11');
+    expect(await page.locator('mlt-runs-table [role="grid"]').getAttribute('aria-rowcount')).toBe('12');
     expect(pageErrors).toEqual([]);
   });
 });

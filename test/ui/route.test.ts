@@ -11,7 +11,7 @@ describe('routes', () => {
       { page: 'runs', experimentId: '0', filter: '', order: [], columns: [], selected: [], view: 'ACTIVE_ONLY' },
       { page: 'run', runId: 'c'.repeat(32), tab: 'artifacts', metrics: [], artifact: 'model/My File #1.json', chart: { x: 'step', log: false, smoothing: 0 } },
       { page: 'run', runId: 'c'.repeat(32), tab: 'metrics', metrics: ['val loss', 'acc'], artifact: null, chart: { x: 'wall', log: true, smoothing: 0.6 } },
-      { page: 'compare', runIds: ['a', 'b', 'c'], metrics: ['m'], chart: { x: 'relative', log: false, smoothing: 0 }, scatterX: 'params.lr', scatterY: 'metrics.m' },
+      { page: 'compare', runIds: ['a', 'b', 'c'], metrics: ['m'], chart: { x: 'relative', log: false, smoothing: 0 }, scatterX: 'params.lr', scatterY: 'metrics.m', colourBy: 'metrics.m' },
       { page: 'models' },
       { page: 'model', name: 'churn model/#1 é' },
       { page: 'history', filter: 'alice run' },

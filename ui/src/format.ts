@@ -78,3 +78,27 @@ export function commitUrl(repoUrl: string | null | undefined, commit: string | n
   if (!safe || !/^https?:\/\/(github\.com|gitlab\.com|bitbucket\.org)\//.test(safe)) return null;
   return `${safe.replace(/\/$/, '')}/commit/${commit}`;
 }
+
+/** `1 version`, `2 versions`, `1,024 runs`: a count with its noun in the right number. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : many}`;
+}
+
+/**
+ * Round tick values for an axis from `lo` to `hi` (about `count` of them, at 1, 2 or 5 × 10^k), as
+ * charts draw them: 0.2, 0.4, 0.6 rather than 0.1837, 0.3674.
+ */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  if (lo === hi) return [lo];
+  if (lo > hi) [lo, hi] = [hi, lo];
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const out: number[] = [];
+  for (let i = Math.ceil(lo / step); i * step <= hi + step * 1e-9; i++) {
+    // Multiply, then round off binary noise (0.30000000000000004).
+    out.push(Number((i * step).toPrecision(12)));
+  }
+  return out;
+}

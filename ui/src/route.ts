@@ -32,7 +32,7 @@ export type Route =
       view: ViewType;
     }
   | { page: 'run'; runId: string; tab: RunTab; metrics: string[]; artifact: string | null; chart: ChartOptions }
-  | { page: 'compare'; runIds: string[]; metrics: string[]; chart: ChartOptions; scatterX: string | null; scatterY: string | null }
+  | { page: 'compare'; runIds: string[]; metrics: string[]; chart: ChartOptions; scatterX: string | null; scatterY: string | null; colourBy: string | null }
   | { page: 'models' }
   | { page: 'model'; name: string }
   | { page: 'history'; filter: string }
@@ -101,7 +101,7 @@ export function parseRoute(hash: string): Route {
     };
   }
   if (head === 'compare' && parts.length === 1) {
-    return { page: 'compare', runIds: list(params, 'runs'), metrics: list(params, 'metrics'), chart: chartFrom(params), scatterX: params.get('sx'), scatterY: params.get('sy') };
+    return { page: 'compare', runIds: list(params, 'runs'), metrics: list(params, 'metrics'), chart: chartFrom(params), scatterX: params.get('sx'), scatterY: params.get('sy'), colourBy: params.get('pc') };
   }
   if (head === 'models' && parts.length === 1) return { page: 'models' };
   if (head === 'models' && arg !== undefined && parts.length === 2) return { page: 'model', name: arg };
@@ -139,6 +139,7 @@ export function formatRoute(route: Route): string {
       chartTo(params, route.chart);
       if (route.scatterX) params.set('sx', route.scatterX);
       if (route.scatterY) params.set('sy', route.scatterY);
+      if (route.colourBy) params.set('pc', route.colourBy);
       break;
     case 'models':
       path = '/models';
@@ -172,7 +173,7 @@ export function modelHref(name: string): string {
 }
 
 export function compareHref(runIds: string[]): string {
-  return formatRoute({ page: 'compare', runIds, metrics: [], chart: DEFAULT_CHART, scatterX: null, scatterY: null });
+  return formatRoute({ page: 'compare', runIds, metrics: [], chart: DEFAULT_CHART, scatterX: null, scatterY: null, colourBy: null });
 }
 
 /**

@@ -43,5 +43,12 @@ export const shared = css`
   [role='tablist'] { display: flex; gap: 2px; border-bottom: 1px solid var(--border); margin: 12px 0; }
   [role='tab'] { border: none; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 6px 12px; color: var(--muted); }
   [role='tab'][aria-selected='true'] { color: var(--fg); border-bottom-color: var(--accent); font-weight: 600; }
+  .markdown > :first-child { margin-top: 0; }
+  .markdown > :last-child { margin-bottom: 0; }
+  .markdown p, .markdown ul, .markdown ol, .markdown pre, .markdown blockquote { margin: 6px 0; }
+  .markdown pre { background: var(--bg-sunken); padding: 6px 10px; border-radius: 4px; overflow-x: auto; }
+  .markdown code { font-family: var(--mono); font-size: 0.92em; }
+  .markdown blockquote { border-left: 3px solid var(--border); padding-left: 10px; color: var(--muted); }
+  .missing-value { color: var(--muted); }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -6,7 +6,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { SiteManifest } from '../../../src/site/siteFormat.js';
-import { showError } from '../data/errors.js';
+import { showError, toUiError, UiError } from '../data/errors.js';
 import { site } from '../data/siteData.js';
 import { formatAgo } from '../format.js';
 import { formatRoute, parseRoute, type Route } from '../route.js';
@@ -22,6 +22,8 @@ import './mlt-model-page.js';
 import './mlt-history-page.js';
 
 const LIVE_POLL_MS = 2000;
+/** Consecutive failed polls before the user is told (a rebuild can make one miss). */
+const LOST_AFTER_POLLS = 3;
 
 /** The application shell. */
 @customElement('mlt-app')
@@ -51,6 +53,7 @@ export class MltApp extends LitElement {
   @state() private _theme = currentTheme();
 
   private _poll: number | null = null;
+  private _failedPolls = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -63,7 +66,8 @@ export class MltApp extends LitElement {
         this._manifest = m;
         if (m.live) this._poll = window.setInterval(() => void this._checkForRebuild(), LIVE_POLL_MS);
       },
-      (err) => showError(err),
+      // The page shows why in place (its own load of the manifest fails the same way).
+      () => undefined,
     );
   }
 
@@ -138,8 +142,12 @@ export class MltApp extends LitElement {
         this._manifest = fresh;
         this._generation = site.generation;
       }
-    } catch {
-      // the server is rebuilding or gone: try again at the next tick
+      this._failedPolls = 0;
+    } catch (err) {
+      // The server is rebuilding (one miss) or gone: say so once per outage, and keep trying.
+      if (++this._failedPolls === LOST_AFTER_POLLS) {
+        showError(new UiError(`Lost contact with the server (${toUiError(err).message}). The page shows the data as last loaded and keeps trying.`, 'Server not reachable'));
+      }
     }
   }
 

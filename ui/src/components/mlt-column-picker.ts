@@ -21,7 +21,7 @@ export class MltColumnPicker extends LitElement {
       :host { display: inline-block; position: relative; }
       details > summary { list-style: none; cursor: pointer; border: 1px solid var(--border); border-radius: 5px; padding: 4px 10px; background: var(--bg-raised); }
       details > summary::-webkit-details-marker { display: none; }
-      .panel { position: absolute; z-index: 20; top: calc(100% + 4px); left: 0; width: 340px; max-height: 60vh; overflow: auto; background: var(--bg); border: 1px solid var(--border); border-radius: 6px; box-shadow: 0 6px 24px rgb(0 0 0 / 0.18); padding: 8px 10px; }
+      .panel { position: fixed; box-sizing: border-box; z-index: 20; width: 340px; max-height: 60vh; overflow: auto; background: var(--bg); border: 1px solid var(--border); border-radius: 6px; box-shadow: 0 6px 24px rgb(0 0 0 / 0.18); padding: 8px 10px; }
       fieldset { border: none; margin: 0 0 8px; padding: 0; }
       legend { font-weight: 600; font-size: 12px; color: var(--muted); padding: 0; margin: 4px 0; display: flex; gap: 8px; width: 100%; }
       legend button { font-size: 11px; padding: 0 6px; }
@@ -38,7 +38,7 @@ export class MltColumnPicker extends LitElement {
   override render() {
     const chosen = new Set(this.chosen);
     const q = this._query.toLowerCase();
-    return html`<details @keydown=${this._onKey}>
+    return html`<details @keydown=${this._onKey} @toggle=${this._place}>
       <summary aria-label=${`Columns: ${this.chosen.length} shown`}>Columns (${this.chosen.length}) ▾</summary>
       <div class="panel" role="group" aria-label="Choose columns">
         <input type="text" placeholder="Find a key" aria-label="Find a column key" .value=${this._query} @input=${(e: Event) => (this._query = (e.target as HTMLInputElement).value)} />
@@ -55,6 +55,33 @@ export class MltColumnPicker extends LitElement {
         })}
       </div>
     </details>`;
+  }
+
+  /**
+   * The panel is fixed to the viewport, below its button and moved left when it would run off the
+   * right edge, so it stays on screen however the page or the table scrolls.
+   */
+  private _place = () => {
+    const details = this.renderRoot.querySelector('details');
+    const panel = this.renderRoot.querySelector<HTMLElement>('.panel');
+    if (!details?.open || !panel) return;
+    const button = details.querySelector('summary')!.getBoundingClientRect();
+    const width = Math.min(340, window.innerWidth - 16);
+    const top = Math.min(button.bottom + 4, window.innerHeight - 120);
+    panel.style.width = `${width}px`;
+    panel.style.left = `${Math.max(8, Math.min(button.left, window.innerWidth - width - 8))}px`;
+    panel.style.top = `${top}px`;
+    panel.style.maxHeight = `${Math.max(100, window.innerHeight - top - 12)}px`;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('resize', this._place);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('resize', this._place);
   }
 
   private _emit(ids: Set<string>) {

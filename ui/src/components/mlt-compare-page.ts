@@ -9,7 +9,8 @@ import { metricValueFromJson, type SiteRun } from '../../../src/site/siteFormat.
 import { colour } from '../charts/series.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
-import { formatDuration, formatNumber, formatTime } from '../format.js';
+import { toUiError } from '../data/errors.js';
+import { formatDuration, formatNumber, formatTime, plural } from '../format.js';
 import { navigate, runHref, type ChartOptions, type Route } from '../route.js';
 import { shared } from '../styles.js';
 import './mlt-metrics-panel.js';
@@ -19,6 +20,43 @@ import type { PcDimension, PcRun } from './mlt-parallel-coords.js';
 import './mlt-scatter.js';
 
 type CompareRoute = Extract<Route, { page: 'compare' }>;
+
+/** At most this many runs are compared; a larger selection shows its first ones and says so. */
+export const MAX_COMPARED = 100;
+/** Run files fetched at once, so a large selection does not flood the server. */
+export const FETCH_CONCURRENCY = 8;
+
+interface Compared {
+  runs: SiteRun[];
+  /** Runs that could not be loaded, each with why (not in the site, a network failure). */
+  missing: { runId: string; reason: string }[];
+  requested: number;
+  capped: boolean;
+}
+
+/** Loads the runs to compare, FETCH_CONCURRENCY at a time; one missing run leaves the others shown. */
+async function loadCompared(requested: string[], signal: AbortSignal): Promise<Compared> {
+  const unique = [...new Set(requested)];
+  const ids = unique.slice(0, MAX_COMPARED);
+  const results: (SiteRun | { error: string })[] = new Array(ids.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length && !signal.aborted) {
+      const i = next++;
+      try {
+        results[i] = await site.run(ids[i]!);
+      } catch (err) {
+        const e = toUiError(err);
+        results[i] = { error: e.status === 404 ? 'not in this site' : e.message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, ids.length) }, worker));
+  const runs: SiteRun[] = [];
+  const missing: Compared['missing'] = [];
+  results.forEach((r, i) => ('error' in r ? missing.push({ runId: ids[i]!, reason: r.error }) : runs.push(r)));
+  return { runs, missing, requested: unique.length, capped: unique.length > MAX_COMPARED };
+}
 
 interface Row {
   group: string;
@@ -45,6 +83,10 @@ export class MltComparePage extends LitElement {
       tr.group th { background: var(--bg-sunken); text-align: left; font-size: 12px; text-transform: uppercase; letter-spacing: 0.4px; color: var(--muted); }
       .scatter-controls { display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0; }
       .diff-table { overflow-x: auto; }
+      .missing { border: 1px solid var(--warn); border-left-width: 4px; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
+      .missing ul { margin: 4px 0 0; padding-left: 18px; }
+      .missing button { padding: 0 6px; font-size: 12px; }
+      .warn { color: var(--fg); border-left: 4px solid var(--warn); padding-left: 8px; }
     `,
   ];
 
@@ -53,9 +95,9 @@ export class MltComparePage extends LitElement {
 
   @state() private _onlyDiffs = false;
 
-  private _data = new Loader<SiteRun[], [string, number]>(
+  private _data = new Loader<Compared, [string, number]>(
     this,
-    async ([ids]) => Promise.all(ids.split(',').filter(Boolean).map((id) => site.run(id))),
+    async ([ids], signal) => loadCompared(ids.split(',').filter(Boolean), signal),
     () => [this.route.runIds.join(','), this.generation],
   );
 
@@ -67,10 +109,22 @@ export class MltComparePage extends LitElement {
       ${this.route.runIds.length < 2 ? html`<p class="muted">Select two or more runs in a runs table and press Compare.</p>` : ''}
       ${this._data.render({
         pending: () => html`<p class="loading">Loading runs…</p>`,
-        complete: (runs) => this._body(runs),
+        complete: (c) => html`${this._notes(c)}${c.runs.length ? this._body(c.runs) : ''}`,
         error: (e) => html`<p class="error">${e.message}</p>`,
       })}
     </div>`;
+  }
+
+  private _notes(c: Compared) {
+    return html`
+      ${c.capped ? html`<p class="warn capped" role="status">Showing the first ${MAX_COMPARED} of ${plural(c.requested, 'selected run')}: compare at most ${MAX_COMPARED} runs at a time.</p>` : ''}
+      ${c.missing.length
+        ? html`<div class="missing" role="status"><strong>${plural(c.missing.length, 'run')} could not be shown:</strong>
+            <ul>${c.missing.map((m) => html`<li><span class="mono">${m.runId}</span>: ${m.reason}
+              <button aria-label=${`Remove ${m.runId} from the comparison`} @click=${() => this._go({ runIds: this.route.runIds.filter((x) => x !== m.runId) })}>✕</button></li>`)}</ul></div>`
+        : ''}
+      ${c.runs.length === 0 ? html`<p class="muted">None of the selected runs is in this site.</p>` : ''}
+    `;
   }
 
   private _panelRuns(runs: SiteRun[]): PanelRun[] {
@@ -89,6 +143,7 @@ export class MltComparePage extends LitElement {
       colour: colour(i),
       values: Object.fromEntries([...paramKeys.map((k) => [`params.${k}`, r.params[k]]), ...metricKeys.map((k) => [`metrics.${k}`, metricOf(r, k)])]),
     }));
+    const colourBy = this.route.colourBy && metricKeys.includes(this.route.colourBy.replace(/^metrics\./, '')) ? this.route.colourBy : null;
     const sx = this.route.scatterX ?? (differingParams[0] ? `params.${differingParams[0]}` : paramKeys[0] ? `params.${paramKeys[0]}` : metricKeys[0] ? `metrics.${metricKeys[0]}` : null);
     const sy = this.route.scatterY ?? (metricKeys[0] ? `metrics.${metricKeys[metricKeys.length > 1 ? metricKeys.length - 1 : 0]}` : null);
     const options = [...paramKeys.map((k) => ({ id: `params.${k}`, label: `param ${k}` })), ...metricKeys.map((k) => ({ id: `metrics.${k}`, label: `metric ${k}` }))];
@@ -114,7 +169,11 @@ export class MltComparePage extends LitElement {
       </section>
       <section aria-labelledby="h-pc">
         <h2 id="h-pc">Parallel coordinates</h2>
-        <mlt-parallel-coords .dimensions=${dims} .runs=${pcRuns}></mlt-parallel-coords>
+        <label class="toolbar">Colour by <select aria-label="Colour lines by metric" @change=${(e: Event) => this._go({ colourBy: (e.target as HTMLSelectElement).value || null }, true)}>
+          <option value="" ?selected=${!colourBy}>run (one colour each)</option>
+          ${metricKeys.map((k) => html`<option value=${`metrics.${k}`} ?selected=${colourBy === `metrics.${k}`}>metric ${k}</option>`)}
+        </select></label>
+        <mlt-parallel-coords .dimensions=${dims} .runs=${pcRuns} .colourBy=${colourBy}></mlt-parallel-coords>
       </section>
       <section aria-labelledby="h-scatter">
         <h2 id="h-scatter">Scatter</h2>

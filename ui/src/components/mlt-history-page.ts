@@ -4,7 +4,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { SiteCommit, SiteLog } from '../../../src/site/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
-import { formatTime } from '../format.js';
+import { formatTime, plural } from '../format.js';
 import { experimentHref, modelHref, navigate, runHref, type Route } from '../route.js';
 import { shared } from '../styles.js';
 
@@ -48,7 +48,7 @@ export class MltHistoryPage extends LitElement {
 
   private _body(log: SiteLog) {
     const commits = log.commits.filter((c) => this._matches(c, this.route.filter));
-    return html`<p class="sub"><span>Branch <span class="mono">${log.branch}</span></span><span>${log.commits.length} commits${log.truncated ? ' (older ones left out)' : ''}</span></p>
+    return html`<p class="sub"><span>Branch <span class="mono">${log.branch}</span></span><span>${plural(log.commits.length, 'commit')}${log.truncated ? ' (older ones left out)' : ''}</span></p>
       <div class="toolbar" role="search">
         <label>Find <input type="search" aria-label="Find commits by subject, author, run, experiment or model" .value=${this.route.filter} @change=${(e: Event) => navigate({ ...this.route, filter: (e.target as HTMLInputElement).value }, { replace: true })} /></label>
         <span class="muted" role="status">${commits.length} shown</span>

@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { align, extent, thin, type XY } from '../charts/series.js';
 import { cssVar } from '../theme.js';
-import { formatNumber } from '../format.js';
+import { formatNumber, plural } from '../format.js';
 import type { XAxis } from '../route.js';
 
 export interface ChartSeries extends XY {
@@ -59,7 +59,7 @@ export class MltMetricChart extends LitElement {
 
   override render() {
     const points = this.series.reduce((n, s) => n + s.x.length, 0);
-    const label = `Chart of ${this.metric} by ${AXIS_LABEL[this.xAxis]} for ${this.series.length} run${this.series.length === 1 ? '' : 's'}, ${points} points${this.log ? ', log scale' : ''}`;
+    const label = `Chart of ${this.metric} by ${AXIS_LABEL[this.xAxis]} for ${plural(this.series.length, 'run')}, ${plural(points, 'point')}${this.log ? ', log scale' : ''}`;
     return html`<figure role="img" aria-label=${label}>
       <figcaption>${this.metric}<span class="note">${points.toLocaleString('en-US')} points</span></figcaption>
       ${points === 0 ? html`<div class="empty">No values to draw</div>` : ''}

@@ -5,11 +5,12 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { SiteRegisteredModel } from '../../../src/site/siteFormat.js';
+import { displayUri, type SiteRegisteredModel } from '../../../src/site/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
-import { formatBytes, formatDuration, formatTime, safeHttpUrl } from '../format.js';
+import { formatBytes, formatDuration, formatTime, plural, safeHttpUrl } from '../format.js';
 import { runHref } from '../route.js';
+import { renderMarkdown } from '../markdown.js';
 import { shared } from '../styles.js';
 
 /** The model detail page. */
@@ -18,7 +19,7 @@ export class MltModelPage extends LitElement {
   static override styles = [
     shared,
     css`
-      .description { white-space: pre-wrap; border-left: 3px solid var(--border); padding: 4px 12px; margin: 8px 0; overflow-wrap: anywhere; }
+      .description { overflow-wrap: anywhere; border-left: 3px solid var(--border); padding: 4px 12px; margin: 8px 0; overflow-wrap: anywhere; }
       ol.timeline { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--border); }
       ol.timeline li { position: relative; padding: 4px 0 10px 16px; }
       ol.timeline li::before { content: ''; position: absolute; left: -6px; top: 9px; width: 10px; height: 10px; border-radius: 50%; background: var(--accent); }
@@ -62,9 +63,9 @@ export class MltModelPage extends LitElement {
         ${m.latestVersions.map((v) => html`<span class="badge ${v.stage}">v${v.version} ${v.stage}</span>`)}
         ${Object.entries(m.aliases).map(([a, v]) => html`<span class="badge alias">@${a} → v${v}</span>`)}
       </p>
-      ${m.description ? html`<div class="description">${m.description}</div>` : ''}
+      ${m.description ? html`<div class="description">${renderMarkdown(m.description)}</div>` : ''}
       ${tags.length ? html`<h2>Tags</h2><table class="kv" aria-label="Model tags"><tbody>${tags.map(([k, v]) => html`<tr><th scope="row">${k}</th><td class="value">${v}</td></tr>`)}</tbody></table>` : ''}
-      <h2>Versions (${versions.length})</h2>
+      <h2 class="version-count">${plural(versions.length, 'version')}</h2>
       <table class="data" aria-label="Model versions">
         <thead><tr><th scope="col">Version</th><th scope="col">Stage</th><th scope="col">Aliases</th><th scope="col">Run</th><th scope="col">Registered</th><th scope="col">By</th><th scope="col" class="num">Size</th><th scope="col" class="num">Training time</th><th scope="col">Status</th><th scope="col">Description</th><th scope="col">Tags</th></tr></thead>
         <tbody>
@@ -80,7 +81,7 @@ export class MltModelPage extends LitElement {
                   : html`<span class="mono" title="This run is not in the site">${v.runId.slice(0, 10)}</span>`
                 : link
                   ? html`<a href=${link} rel="noopener noreferrer" target="_blank">${v.runLink}</a>`
-                  : html`<span class="mono">${v.source ?? '–'}</span>`}</td>
+                  : html`<span class="mono">${v.source === null ? '–' : displayUri(v.source)}</span>`}</td>
               <td>${formatTime(v.creationTimestamp)}</td>
               <td>${v.userId ?? '–'}</td>
               <td class="num">${formatBytes(v.modelSizeBytes)}</td>

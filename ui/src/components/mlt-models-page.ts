@@ -4,7 +4,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { SiteRegistry } from '../../../src/site/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
-import { formatTime } from '../format.js';
+import { formatTime, plural } from '../format.js';
 import { modelHref } from '../route.js';
 import { shared } from '../styles.js';
 
@@ -32,7 +32,7 @@ export class MltModelsPage extends LitElement {
     if (r.models.length === 0) {
       return html`<p class="muted">No registered models. Register one with <span class="mono">mltrack models register runs:/&lt;run-id&gt;/model NAME</span>, commit, and rebuild the site.</p>`;
     }
-    return html`<p class="sub">${r.models.length} model${r.models.length === 1 ? '' : 's'}, ${r.models.reduce((n, m) => n + m.versions.length, 0)} versions</p>
+    return html`<p class="sub">${plural(r.models.length, 'model')}, ${plural(r.models.reduce((n, m) => n + m.versions.length, 0), 'version')}</p>
       <table class="data" aria-label="Registered models">
         <thead><tr><th scope="col">Name</th><th scope="col">Latest versions</th><th scope="col">Aliases</th><th scope="col" class="num">Versions</th><th scope="col">Updated</th><th scope="col">Description</th></tr></thead>
         <tbody>

@@ -4,11 +4,12 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { metricValueFromJson, type SiteCommit, type SiteRun } from '../../../src/site/siteFormat.js';
+import { displayUri, metricValueFromJson, type SiteCommit, type SiteRun } from '../../../src/site/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { commitUrl, formatDuration, formatNumber, formatTime, safeHttpUrl } from '../format.js';
 import { experimentHref, navigate, runHref, type ChartOptions, type Route, type RunTab } from '../route.js';
+import { renderMarkdown } from '../markdown.js';
 import { shared } from '../styles.js';
 import './mlt-artifact-browser.js';
 import './mlt-metrics-panel.js';
@@ -44,7 +45,7 @@ export class MltRunPage extends LitElement {
     shared,
     css`
       .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 24px; }
-      .description { white-space: pre-wrap; border-left: 3px solid var(--border); padding: 4px 12px; margin: 8px 0; overflow-wrap: anywhere; }
+      .description { overflow-wrap: anywhere; border-left: 3px solid var(--border); padding: 4px 12px; margin: 8px 0; overflow-wrap: anywhere; }
       details summary { cursor: pointer; color: var(--muted); margin: 8px 0; }
       .trailers { color: var(--muted); font-size: 12px; }
     `,
@@ -163,7 +164,7 @@ export class MltRunPage extends LitElement {
     const userTags = Object.entries(t).filter(([k]) => !LINEAGE_TAGS.has(k) && !k.startsWith('mlflow.')).sort(([a], [b]) => (a < b ? -1 : 1));
     const systemTags = Object.entries(t).filter(([k]) => LINEAGE_TAGS.has(k) || k.startsWith('mlflow.')).sort(([a], [b]) => (a < b ? -1 : 1));
     return html`
-      ${description ? html`<h2>Description</h2><div class="description">${description}</div>` : ''}
+      ${description ? html`<h2>Description</h2><div class="description">${renderMarkdown(description)}</div>` : ''}
       <div class="grid2">
         <section aria-labelledby="h-about">
           <h2 id="h-about">About</h2>
@@ -174,7 +175,7 @@ export class MltRunPage extends LitElement {
             <tr><th scope="row">Started</th><td>${formatTime(run.info.startTime)}</td></tr>
             <tr><th scope="row">Ended</th><td>${formatTime(run.info.endTime)}</td></tr>
             <tr><th scope="row">Source</th><td>${t['mlflow.source.name'] ?? '–'} ${t['mlflow.source.type'] ? html`<span class="muted">(${t['mlflow.source.type']})</span>` : ''}</td></tr>
-            <tr><th scope="row">Artifact URI</th><td class="mono">${run.info.artifactUri}</td></tr>
+            <tr><th scope="row">Artifact URI</th><td class="mono artifact-uri" title="Relative to the project's mlruns directory when it lies in it">${displayUri(run.info.artifactUri)}</td></tr>
           </tbody></table>
         </section>
         <section aria-labelledby="h-lineage">
@@ -184,7 +185,7 @@ export class MltRunPage extends LitElement {
             <tr><th scope="row">Branch</th><td>${t['mlflow.source.git.branch'] ?? '–'}</td></tr>
             <tr><th scope="row">Repository</th><td class="mono">${repo ? (repoLink ? html`<a href=${repoLink} rel="noopener noreferrer" target="_blank">${repo}</a>` : repo) : '–'}</td></tr>
             <tr><th scope="row">Work tree</th><td>${t['mlflow.source.git.dirty'] === 'true' ? html`<span class="badge Staging">dirty</span>` : t['mlflow.source.git.dirty'] === 'false' ? 'clean' : '–'}</td></tr>
-            <tr><th scope="row">Source snapshot</th><td class="mono">${snapshot ?? '–'}${snapshot ? html`<div class="muted" style="font-family:var(--sans)">the exact code of a dirty work tree: <span class="mono">mltrack checkout-source ${run.info.runId}</span></div>` : ''}</td></tr>
+            <tr><th scope="row">Source snapshot</th><td class="mono">${snapshot ?? '–'}${snapshot ? html`<div class="muted" style="font-family:var(--sans)">the exact code of a dirty work tree: <span class="mono checkout-hint">mltrack runs checkout-source ${run.info.runId} DIR</span></div>` : ''}</td></tr>
             <tr><th scope="row">Parent run</th><td>${parent ? (d.parentKnown ? html`<a href=${runHref(parent)}>${d.parentName ?? parent}</a>` : html`<span class="mono">${parent}</span>`) : '–'}</td></tr>
             ${d.children.length ? html`<tr><th scope="row">Child runs</th><td>${d.children.map((c, i) => html`${i ? ', ' : ''}<a href=${runHref(c.runId)}>${c.name}</a>`)}</td></tr>` : ''}
             ${run.inputs.map((i) => html`<tr><th scope="row">Data: ${i.name}</th><td><span class="mono">${i.digest}</span>${i.tags['mlflow.data.context'] ? html` <span class="badge">${i.tags['mlflow.data.context']}</span>` : ''}</td></tr>`)}

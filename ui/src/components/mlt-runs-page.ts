@@ -8,9 +8,11 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Run } from '../../../src/format/entities.js';
 import type { SiteExperiment } from '../../../src/site/siteFormat.js';
 import { Loader } from '../data/Loader.js';
-import { indexToRuns, orderTerm, parseColumnId, parseOrderTerm, queryRuns, type QueryResult } from '../data/runsTable.js';
+import { UiError } from '../data/errors.js';
+import { indexToRuns, nestRuns, orderTerm, parseColumnId, parseOrderTerm, queryRuns, type QueryResult } from '../data/runsTable.js';
 import { site } from '../data/siteData.js';
-import { formatDuration, formatNumber, formatTime, shortId } from '../format.js';
+import { formatDuration, formatNumber, formatTime, plural, shortId } from '../format.js';
+import { renderMarkdown } from '../markdown.js';
 import { compareHref, navigate, type Route } from '../route.js';
 import { shared } from '../styles.js';
 import type { ColumnGroup } from './mlt-column-picker.js';
@@ -21,20 +23,32 @@ import './mlt-runs-table.js';
 type RunsRoute = Extract<Route, { page: 'runs' }>;
 
 interface Loaded {
-  experiment: SiteExperiment;
+  /** The experiments shown side by side (one, or several from the experiments page). */
+  experiments: SiteExperiment[];
+  /** Ids asked for that the site does not have. */
+  unknown: string[];
   runs: Run[];
 }
 
 const ATTRIBUTE_COLUMNS: Record<string, Omit<TableColumn, 'id'>> = {
   status: { label: 'Status', width: 100, numeric: false, sortable: true, text: (r) => r.info.status },
   start_time: { label: 'Created', width: 160, numeric: false, sortable: true, text: (r) => formatTime(r.info.startTime) },
-  duration: { label: 'Duration', width: 100, numeric: true, sortable: false, text: (r) => (r.info.endTime === null ? '–' : formatDuration(r.info.endTime - r.info.startTime)) },
+  experiment: { label: 'Experiment', width: 140, numeric: false, sortable: false, text: (r) => r.info.experimentId },
+  duration: { label: 'Duration', width: 100, numeric: true, sortable: true, text: (r) => (r.info.endTime === null ? '–' : formatDuration(r.info.endTime - r.info.startTime)) },
   user_id: { label: 'User', width: 110, numeric: false, sortable: true, text: (r) => r.info.userId },
   source: { label: 'Source', width: 140, numeric: false, sortable: false, text: (r) => r.data.tags['mlflow.source.name'] ?? '' },
   commit: { label: 'Commit', width: 100, numeric: false, sortable: false, text: (r) => shortId(r.data.tags['mlflow.source.git.commit'], 10), title: (r) => r.data.tags['mlflow.source.git.commit'] ?? '' },
   datasets: { label: 'Datasets', width: 160, numeric: false, sortable: false, text: (r) => r.inputs.map((i) => `${i.dataset.name}@${i.dataset.digest.slice(0, 8)}`).join(', ') },
   run_id: { label: 'Run ID', width: 280, numeric: false, sortable: true, text: (r) => r.info.runId },
 };
+
+type KeySet = Pick<SiteExperiment, 'metricKeys' | 'paramKeys' | 'tagKeys'>;
+
+/** The keys of several experiments together, sorted. */
+function keySet(experiments: SiteExperiment[]): KeySet {
+  const union = (pick: (e: SiteExperiment) => string[]) => [...new Set(experiments.flatMap(pick))].sort();
+  return { metricKeys: union((e) => e.metricKeys), paramKeys: union((e) => e.paramKeys), tagKeys: union((e) => e.tagKeys) };
+}
 
 const DEFAULT_ATTRIBUTES = ['status', 'start_time', 'duration'];
 const DEFAULT_KEYS = 8;
@@ -53,6 +67,7 @@ export class MltRunsPage extends LitElement {
       .count { color: var(--muted); margin-left: auto; }
       mlt-runs-table { flex: 1; min-height: 200px; }
       .help { font-size: 12px; color: var(--muted); margin: 2px 0 0; }
+      .note { border-left: 3px solid var(--border); padding: 2px 10px; margin: 4px 0; max-height: 8em; overflow: auto; }
     `,
   ];
 
@@ -63,12 +78,14 @@ export class MltRunsPage extends LitElement {
 
   private _data = new Loader<Loaded, [string, number]>(
     this,
-    async ([experimentId]) => {
+    async ([experimentIds]) => {
       const manifest = await site.manifest();
-      const experiment = manifest.experiments.find((e) => e.experimentId === experimentId);
-      if (!experiment) throw new Error(`No experiment with id ${experimentId} in this site`);
-      const index = await site.runsIndex(experimentId);
-      return { experiment, runs: indexToRuns(index, experiment) };
+      const ids = [...new Set(experimentIds.split(',').filter(Boolean))];
+      const experiments = ids.map((id) => manifest.experiments.find((e) => e.experimentId === id)).filter((e): e is SiteExperiment => e !== undefined);
+      const unknown = ids.filter((id) => !experiments.some((e) => e.experimentId === id));
+      if (experiments.length === 0) throw new UiError(`No experiment with id ${ids.join(', ')} in this site.`, 'Not found', 404);
+      const indexes = await Promise.all(experiments.map((e) => site.runsIndex(e.experimentId)));
+      return { experiments, unknown, runs: indexes.flatMap((index, i) => indexToRuns(index, experiments[i]!)) };
     },
     () => [this.route.experimentId, this.generation],
   );
@@ -103,16 +120,17 @@ export class MltRunsPage extends LitElement {
     return result;
   }
 
-  private _columnIds(e: SiteExperiment): string[] {
+  private _columnIds(e: KeySet, several: boolean): string[] {
     if (this.route.columns) return this.route.columns;
     return [
+      ...(several ? ['attributes.experiment'] : []),
       ...DEFAULT_ATTRIBUTES.map((a) => `attributes.${a}`),
       ...e.metricKeys.slice(0, DEFAULT_KEYS).map((k) => `metrics.${k}`),
       ...e.paramKeys.slice(0, DEFAULT_KEYS).map((k) => `params.${k}`),
     ];
   }
 
-  private _columns(ids: string[]): TableColumn[] {
+  private _columns(ids: string[], names: Map<string, string>): TableColumn[] {
     const out: TableColumn[] = [];
     for (const id of ids) {
       const c = parseColumnId(id);
@@ -120,22 +138,22 @@ export class MltRunsPage extends LitElement {
       const key = c.key;
       if (c.kind === 'attributes') {
         const a = ATTRIBUTE_COLUMNS[key];
-        if (a) out.push({ id, ...a });
+        if (a) out.push({ id, group: 'Attributes', ...a, ...(key === 'experiment' ? { text: (r: Run) => names.get(r.info.experimentId) ?? r.info.experimentId } : {}) });
       } else if (c.kind === 'metrics') {
         out.push({
-          id, label: key, width: 120, numeric: true, sortable: true,
-          text: (r) => formatNumber(r.data.metrics[key]?.value),
+          id, label: key, width: 120, numeric: true, sortable: true, group: 'Metrics',
+          text: (r) => (r.data.metrics[key] ? formatNumber(r.data.metrics[key].value) : null),
           title: (r) => { const m = r.data.metrics[key]; return m ? `${key} = ${m.value} (step ${m.step})` : `${key}: not logged`; },
         });
       } else {
         const source = c.kind === 'params' ? 'params' : 'tags';
-        out.push({ id, label: key, width: 130, numeric: false, sortable: true, text: (r) => r.data[source][key] ?? '' });
+        out.push({ id, label: key, width: 130, numeric: false, sortable: true, group: c.kind === 'params' ? 'Parameters' : 'Tags', text: (r) => r.data[source][key] ?? null });
       }
     }
     return out;
   }
 
-  private _groups(e: SiteExperiment): ColumnGroup[] {
+  private _groups(e: KeySet): ColumnGroup[] {
     return [
       { kind: 'attributes', label: 'Attributes', options: Object.entries(ATTRIBUTE_COLUMNS).map(([k, v]) => ({ id: `attributes.${k}`, label: v.label })) },
       { kind: 'metrics', label: 'Metrics', options: e.metricKeys.map((k) => ({ id: `metrics.${k}`, label: k })) },
@@ -144,19 +162,25 @@ export class MltRunsPage extends LitElement {
     ];
   }
 
-  private _body({ experiment, runs }: Loaded) {
+  private _body({ experiments, unknown, runs }: Loaded) {
     const r = this.route;
     const result = this._query(runs);
-    const ids = this._columnIds(experiment);
+    const keys = keySet(experiments);
+    const several = experiments.length > 1;
+    const names = new Map(experiments.map((e) => [e.experimentId, e.name]));
+    const ids = this._columnIds(keys, several);
     const selected = new Set(r.selected);
-    const sort = r.order.length ? parseOrderTerm(r.order[0]!) : null;
+    const sort = r.order.map(parseOrderTerm).filter((t): t is { id: string; descending: boolean } => t !== null);
+    const rows = nestRuns(result.runs, this._expanded);
+    const note = several ? undefined : experiments[0]!.tags['mlflow.note.content'];
     return html`
       <div class="top">
-        <h1>${experiment.name}</h1>
+        <h1>${experiments.map((e) => e.name).join(' · ')}</h1>
         <p class="sub">
-          <span>Experiment <span class="mono">${experiment.experimentId}</span></span>
-          ${experiment.tags['mlflow.note.content'] ? html`<span class="value">${experiment.tags['mlflow.note.content']}</span>` : ''}
+          <span>${several ? 'Experiments' : 'Experiment'} ${experiments.map((e, i) => html`${i ? ', ' : ''}<span class="mono">${e.experimentId}</span>`)}</span>
+          ${unknown.length ? html`<span class="error unknown-experiments">Not in this site: ${unknown.join(', ')}</span>` : ''}
         </p>
+        ${note ? html`<div class="note">${renderMarkdown(note)}</div>` : ''}
         <div class="toolbar" role="search">
           <form class="filter" @submit=${this._onSubmit}>
             <label for="filter" class="visually-hidden">Filter runs with MLflow's search syntax</label>
@@ -180,10 +204,10 @@ export class MltRunsPage extends LitElement {
               <option value="ALL">all runs</option>
             </select>
           </label>
-          <mlt-column-picker .groups=${this._groups(experiment)} .chosen=${ids} @columns-changed=${(e: CustomEvent<string[]>) => this._go({ columns: e.detail }, true)}></mlt-column-picker>
+          <mlt-column-picker .groups=${this._groups(keys)} .chosen=${ids} @columns-changed=${(e: CustomEvent<string[]>) => this._go({ columns: e.detail }, true)}></mlt-column-picker>
           <button class="primary" ?disabled=${selected.size < 2} @click=${() => (location.hash = compareHref([...selected]))} aria-label=${`Compare ${selected.size} selected runs`}>Compare (${selected.size})</button>
           ${selected.size ? html`<button @click=${() => this._go({ selected: [] }, true)}>Clear selection</button>` : ''}
-          <span class="count" role="status" aria-live="polite">${result.runs.length.toLocaleString('en-US')} of ${runs.length.toLocaleString('en-US')} runs</span>
+          <span class="count" role="status" aria-live="polite">${result.filterError ? `no runs: the filter does not parse (${plural(runs.length, 'run')} in all)` : `${result.runs.length.toLocaleString('en-US')} of ${plural(runs.length, 'run')}`}</span>
         </div>
         ${result.filterError
           ? html`<p class="filter-error error" role="alert">${result.filterError}</p>`
@@ -191,12 +215,14 @@ export class MltRunsPage extends LitElement {
         ${result.orderError ? html`<p class="error" role="alert">${result.orderError}</p>` : ''}
       </div>
       <mlt-runs-table
-        .runs=${result.runs}
-        .columns=${this._columns(ids)}
+        .rows=${rows}
+        .emptyText=${result.filterError ? 'No runs: fix the filter above.' : 'No runs match.'}
+        .columns=${this._columns(ids, names)}
         .selected=${selected}
         .sort=${sort}
         @sort=${this._onSort}
         @select=${this._onSelect}
+        @toggle=${this._onToggle}
         @select-all=${(e: CustomEvent<boolean>) => this._go({ selected: e.detail ? [...new Set([...r.selected, ...result.runs.map((x) => x.info.runId)])] : [] }, true)}
       ></mlt-runs-table>
     `;
@@ -224,14 +250,33 @@ export class MltRunsPage extends LitElement {
     this._go({ filter: this._filterText }, replace);
   }
 
-  private _onSort(e: CustomEvent<string>) {
-    const c = parseColumnId(e.detail);
+  /**
+   * A click sorts by the column alone; shift-click adds it as the next key (or flips it when it is
+   * one already), as in MLflow and spreadsheets. Metrics sort best-first (descending) at first.
+   */
+  private _onSort(e: CustomEvent<{ id: string; add: boolean }>) {
+    const { id, add } = e.detail;
+    const c = parseColumnId(id);
     if (!c) return;
-    const current = this.route.order.length ? parseOrderTerm(this.route.order[0]!) : null;
-    // Metrics sort best-first by default (descending); a second click flips.
-    const descending = current?.id === e.detail ? !current.descending : c.kind === 'metrics' || c.key === 'start_time';
+    const terms = this.route.order.map((o) => ({ text: o, parsed: parseOrderTerm(o) }));
+    const at = terms.findIndex((t) => t.parsed?.id === id);
+    const descending = at >= 0 ? !terms[at]!.parsed!.descending : c.kind === 'metrics' || c.key === 'start_time';
     const term = orderTerm(c, descending);
-    if (term) this._go({ order: [term] });
+    if (!term) return;
+    if (!add) return this._go({ order: [term] });
+    const order = terms.map((t) => t.text);
+    if (at >= 0) order[at] = term;
+    else order.push(term);
+    this._go({ order });
+  }
+
+  @state() private _expanded: ReadonlySet<string> = new Set();
+
+  private _onToggle(e: CustomEvent<string>) {
+    const next = new Set(this._expanded);
+    if (next.has(e.detail)) next.delete(e.detail);
+    else next.add(e.detail);
+    this._expanded = next;
   }
 
   private _onSelect(e: CustomEvent<{ runId: string; selected: boolean }>) {

@@ -5,6 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import type { TableRow } from '../data/runsTable.js';
 import type { Run } from '../../../src/format/entities.js';
 import { runHref } from '../route.js';
 import { shared } from '../styles.js';
@@ -19,16 +20,19 @@ export interface TableColumn {
   /** Width in CSS pixels. */
   width: number;
   numeric: boolean;
+  /** Header group (Attributes, Metrics, Parameters, Tags): consecutive columns of a group share one header. */
+  group?: string;
   /** Sortable through an order_by term. */
   sortable: boolean;
-  /** Text of a cell (always shown as text). */
-  text: (run: Run) => string;
+  /** Text of a cell (always shown as text); null when the run lacks the value (shown as a dash). */
+  text: (run: Run) => string | null;
   /** Full value for the tooltip, when the cell text is abbreviated. */
   title?: (run: Run) => string;
 }
 
 /**
- * @fires sort - detail: column id (the page decides the direction)
+ * @fires sort - detail: { id: column id, add: shift held (add a sort key) }; the page decides the direction
+ * @fires toggle - detail: run id whose children to show or hide
  * @fires select - detail: { runId, selected }
  * @fires select-all - detail: boolean
  */
@@ -61,16 +65,27 @@ export class MltRunsTable extends LitElement {
       .status.FAILED { background: var(--bad); }
       .status.RUNNING, .status.SCHEDULED { background: var(--warn); }
       .empty { padding: 24px; color: var(--muted); }
+      .groups { top: 0; font-size: 11px; text-transform: uppercase; letter-spacing: 0.4px; color: var(--muted); }
+      .groups .cell { border-left: 1px solid var(--border); text-align: center; }
+      .groups .cell:empty { border-left: none; }
+      .head.cols { top: ${ROW_HEIGHT}px; }
+      .priority { font-size: 10px; color: var(--muted); margin-left: 2px; vertical-align: super; }
+      .toggle { all: unset; cursor: pointer; width: 16px; display: inline-block; text-align: center; color: var(--muted); }
+      .toggle:focus-visible { outline: 2px solid var(--focus); }
+      .indent { display: inline-block; }
+      .missing-value { color: var(--muted); }
       .deleted { color: var(--muted); text-decoration: line-through; }
     `,
   ];
 
-  /** Runs in display order. */
-  @property({ attribute: false }) runs: Run[] = [];
+  /** Rows in display order (child runs nested under their parents). */
+  @property({ attribute: false }) rows: TableRow[] = [];
+  /** Shown when there are no rows. */
+  @property() emptyText = 'No runs match.';
   @property({ attribute: false }) columns: TableColumn[] = [];
   @property({ attribute: false }) selected: ReadonlySet<string> = new Set();
-  /** The column sorted by, and the direction. */
-  @property({ attribute: false }) sort: { id: string; descending: boolean } | null = null;
+  /** The columns sorted by, in priority order, with their directions. */
+  @property({ attribute: false }) sort: { id: string; descending: boolean }[] = [];
 
   @state() private _first = 0;
   @state() private _visible = 40;
@@ -83,16 +98,16 @@ export class MltRunsTable extends LitElement {
   override render() {
     const template = `36px 280px ${this.columns.map((c) => `${c.width}px`).join(' ')}`;
     const width = 36 + 280 + this.columns.reduce((n, c) => n + c.width, 0);
-    const count = this.runs.length;
+    const count = this.rows.length;
     const first = Math.max(0, this._first - OVERSCAN);
     const last = Math.min(count, this._first + this._visible + OVERSCAN);
-    const allSelected = count > 0 && this.runs.every((r) => this.selected.has(r.info.runId));
+    const allSelected = count > 0 && this.rows.every((r) => this.selected.has(r.run.info.runId));
     const activeId = count ? `row-${Math.min(this._active, count - 1)}` : '';
     return html`<div
       class="scroller"
       role="grid"
       aria-label="Runs"
-      aria-rowcount=${count + 1}
+      aria-rowcount=${count + 2}
       aria-colcount=${this.columns.length + 2}
       aria-multiselectable="true"
       aria-activedescendant=${activeId || nothing}
@@ -100,7 +115,10 @@ export class MltRunsTable extends LitElement {
       @scroll=${this._onScroll}
       @keydown=${this._onKey}
     >
-      <div class="row head" role="row" aria-rowindex="1" style="grid-template-columns:${template};width:${width}px">
+      <div class="row head groups" role="row" aria-rowindex="1" style="grid-template-columns:${template};width:${width}px">
+        ${this._groupHeaders()}
+      </div>
+      <div class="row head cols" role="row" aria-rowindex="2" style="grid-template-columns:${template};width:${width}px">
         <div class="cell check" role="columnheader">
           <input type="checkbox" aria-label="Select all runs shown" .checked=${allSelected} @change=${(e: Event) => this._dispatch('select-all', (e.target as HTMLInputElement).checked)} />
         </div>
@@ -108,19 +126,34 @@ export class MltRunsTable extends LitElement {
         ${this.columns.map((c) => this._header(c))}
       </div>
       <div class="body" role="rowgroup" style="height:${count * ROW_HEIGHT}px;width:${width}px">
-        ${count === 0 ? html`<div class="empty">No runs match.</div>` : ''}
+        ${count === 0 ? html`<div class="empty">${this.emptyText}</div>` : ''}
         ${this._rows(first, last, template, width)}
       </div>
     </div>`;
   }
 
+  /** One header per run of consecutive columns of the same group, spanning them. */
+  private _groupHeaders() {
+    const spans: { label: string; from: number; to: number }[] = [];
+    this.columns.forEach((c, i) => {
+      const last = spans[spans.length - 1];
+      const label = c.group ?? '';
+      if (last && last.label === label) last.to = i;
+      else spans.push({ label, from: i, to: i });
+    });
+    return html`<div class="cell" role="columnheader" style="grid-column:1 / span 2"></div>
+      ${spans.map((s) => html`<div class="cell group-header" role="columnheader" style="grid-column:${s.from + 3} / span ${s.to - s.from + 1}">${s.label}</div>`)}`;
+  }
+
   private _header(c: TableColumn, extra = '') {
-    const sorted = this.sort?.id === c.id;
-    const ariaSort = sorted ? (this.sort!.descending ? 'descending' : 'ascending') : 'none';
+    const at = this.sort.findIndex((s) => s.id === c.id);
+    const sorted = at >= 0;
+    const term = sorted ? this.sort[at]! : null;
+    const ariaSort = at === 0 ? (term!.descending ? 'descending' : 'ascending') : 'none';
     const cls = `cell ${c.numeric ? 'num' : ''} ${extra}`;
     return html`<div class=${cls} role="columnheader" aria-sort=${ariaSort} title=${c.id}>
       ${c.sortable
-        ? html`<button class=${sorted ? `sorted ${this.sort!.descending ? 'desc' : ''}` : ''} @click=${() => this._dispatch('sort', c.id)} aria-label=${`Sort by ${c.label}`}>${c.label}</button>`
+        ? html`<button class=${sorted ? `sorted ${term!.descending ? 'desc' : ''}` : ''} @click=${(e: MouseEvent) => this._dispatch('sort', { id: c.id, add: e.shiftKey })} aria-label=${`Sort by ${c.label} (shift-click to add a sort key)`} title=${sorted && this.sort.length > 1 ? `sort key ${at + 1} of ${this.sort.length}` : 'Shift-click to sort by several columns'}>${c.label}${sorted && this.sort.length > 1 ? html`<span class="priority">${at + 1}</span>` : ''}</button>`
         : c.label}
     </div>`;
   }
@@ -128,7 +161,8 @@ export class MltRunsTable extends LitElement {
   private _rows(first: number, last: number, template: string, width: number) {
     const out = [];
     for (let i = first; i < last; i++) {
-      const run = this.runs[i]!;
+      const row = this.rows[i]!;
+      const run = row.run;
       const id = run.info.runId;
       const selected = this.selected.has(id);
       const name = run.info.runName ?? id;
@@ -145,11 +179,14 @@ export class MltRunsTable extends LitElement {
         <div class="cell check" role="gridcell">
           <input type="checkbox" tabindex="-1" aria-label=${`Select run ${name}`} .checked=${selected} @change=${(e: Event) => this._dispatch('select', { runId: id, selected: (e.target as HTMLInputElement).checked })} />
         </div>
-        <div class="cell name" role="gridcell" title=${name}>
-          <span class="status ${run.info.status}" role="img" aria-label=${run.info.status}></span><a href=${runHref(id)} tabindex="-1" class=${run.info.lifecycleStage === 'deleted' ? 'deleted' : ''}>${name}</a>
+        <div class="cell name" role="gridcell" title=${name} aria-level=${row.depth + 1} aria-expanded=${row.children ? String(row.expanded) : nothing}>
+          <span class="indent" style="width:${row.depth * 18}px"></span>${row.children
+            ? html`<button class="toggle" tabindex="-1" aria-label=${`${row.expanded ? 'Collapse' : 'Expand'} ${row.children} child runs of ${name}`} @click=${() => this._dispatch('toggle', id)}>${row.expanded ? '▾' : '▸'}</button>`
+            : html`<span class="toggle" aria-hidden="true"></span>`}<span class="status ${run.info.status}" role="img" aria-label=${run.info.status}></span><a href=${runHref(id)} tabindex="-1" class=${run.info.lifecycleStage === 'deleted' ? 'deleted' : ''}>${name}</a>${row.children ? html` <span class="muted child-count">(${row.children})</span>` : ''}
         </div>
         ${this.columns.map((c) => {
           const text = c.text(run);
+          if (text === null) return html`<div class="cell missing-value ${c.numeric ? 'num' : ''}" role="gridcell" title=${c.title ? c.title(run) : `${c.label}: not set`}>–</div>`;
           return html`<div class="cell ${c.numeric ? 'num' : ''}" role="gridcell" title=${c.title ? c.title(run) : text}>${text}</div>`;
         })}
       </div>`);
@@ -170,17 +207,17 @@ export class MltRunsTable extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('runs') && this._active >= this.runs.length) this._active = Math.max(0, this.runs.length - 1);
+    if (changed.has('rows') && this._active >= this.rows.length) this._active = Math.max(0, this.rows.length - 1);
   }
 
   /** Scroll so that row `i` is in view and make it the active row. */
   focusRow(i: number): void {
-    if (this.runs.length === 0) return;
-    const row = Math.max(0, Math.min(this.runs.length - 1, i));
+    if (this.rows.length === 0) return;
+    const row = Math.max(0, Math.min(this.rows.length - 1, i));
     this._active = row;
     const s = this._scroller;
     const top = row * ROW_HEIGHT;
-    const header = ROW_HEIGHT;
+    const header = 2 * ROW_HEIGHT;
     if (top < s.scrollTop) s.scrollTop = top;
     else if (top + ROW_HEIGHT > s.scrollTop + s.clientHeight - header) s.scrollTop = top + ROW_HEIGHT - s.clientHeight + header;
     this._measure();
@@ -210,13 +247,13 @@ export class MltRunsTable extends LitElement {
       this.focusRow(0);
     } else if (e.key === 'End') {
       e.preventDefault();
-      this.focusRow(this.runs.length - 1);
+      this.focusRow(this.rows.length - 1);
     } else if (e.key === 'Enter') {
-      const run = this.runs[this._active];
+      const run = this.rows[this._active]?.run;
       if (run) location.hash = runHref(run.info.runId);
     } else if (e.key === ' ' || e.key === 'x') {
       e.preventDefault();
-      const run = this.runs[this._active];
+      const run = this.rows[this._active]?.run;
       if (run) this._dispatch('select', { runId: run.info.runId, selected: !this.selected.has(run.info.runId) });
     }
   }

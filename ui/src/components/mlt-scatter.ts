@@ -1,7 +1,7 @@
 /** A scatter of one param (or metric) against one metric across runs, in SVG; categorical x values are spread evenly. */
 import { LitElement, css, html, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { formatNumber } from '../format.js';
+import { formatNumber, niceTicks } from '../format.js';
 
 export interface ScatterPoint {
   label: string;
@@ -50,12 +50,12 @@ export class MltScatter extends LitElement {
     const [y0, y1] = range(ys);
     const sx = (v: number) => left + ((v - x0) / (x1 - x0)) * (w - left - right);
     const sy = (v: number) => h - bottom - ((v - y0) / (y1 - y0)) * (h - bottom - top);
-    const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => y0 + f * (y1 - y0));
-    const xTicks = numericX ? [0, 0.25, 0.5, 0.75, 1].map((f) => x0 + f * (x1 - x0)) : categories.map((_, i) => i);
+    const yTicks = niceTicks(y0, y1, 5);
+    const xTicks = numericX ? niceTicks(x0, x1, 5) : categories.map((_, i) => i);
     const summary = pts.map((p) => `${p.label}: ${this.xLabel} ${p.x}, ${this.yLabel} ${formatNumber(p.y)}`).join('; ');
     return html`<svg viewBox="0 0 ${w} ${h}" width=${w} height=${h} role="img" aria-label=${`Scatter of ${this.yLabel} against ${this.xLabel}. ${summary}`}>
-      ${yTicks.map((t) => svg`<line class="grid" x1=${left} x2=${w - right} y1=${sy(t)} y2=${sy(t)}></line><text x=${left - 6} y=${sy(t) + 4} text-anchor="end">${formatNumber(t, 4)}</text>`)}
-      ${xTicks.map((t) => svg`<text x=${sx(t)} y=${h - bottom + 16} text-anchor="middle">${numericX ? formatNumber(t, 4) : categories[t]}</text>`)}
+      ${yTicks.map((t) => svg`<line class="grid" x1=${left} x2=${w - right} y1=${sy(t)} y2=${sy(t)}></line><text class="ytick" x=${left - 6} y=${sy(t) + 4} text-anchor="end">${formatNumber(t, 4)}</text>`)}
+      ${xTicks.map((t) => svg`<text class="xtick" x=${sx(t)} y=${h - bottom + 16} text-anchor="middle">${numericX ? formatNumber(t, 4) : categories[t]}</text>`)}
       <line class="axis" x1=${left} x2=${w - right} y1=${h - bottom} y2=${h - bottom}></line>
       <line class="axis" x1=${left} x2=${left} y1=${top} y2=${h - bottom}></line>
       <text class="title" x=${(left + w - right) / 2} y=${h - 6} text-anchor="middle">${this.xLabel}</text>

@@ -1,10 +1,10 @@
 /**
  * Async data for a component as a reactive controller with an explicit status, after @lit/task:
- * the task reruns when its dependencies change, the previous run is aborted, and errors go to the
- * notifier as well as to the component's `error` branch.
+ * the task reruns when its dependencies change, the previous run is aborted, and an error goes to
+ * the component's `error` branch, shown in place (once: not also as a toast).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { showError, toUiError, type UiError } from './errors.js';
+import { toUiError, type UiError } from './errors.js';
 
 export const LoadStatus = { INITIAL: 0, PENDING: 1, COMPLETE: 2, ERROR: 3 } as const;
 export type LoadStatus = (typeof LoadStatus)[keyof typeof LoadStatus];
@@ -65,8 +65,8 @@ export class Loader<T, D extends readonly unknown[] = readonly unknown[]> implem
     } catch (err) {
       if (controller.signal.aborted) return;
       this.error = toUiError(err);
+      this.value = undefined;
       this.status = LoadStatus.ERROR;
-      showError(err);
     }
     this.host.requestUpdate();
   }

@@ -20,15 +20,28 @@ export class SiteData {
   }
 
   private async fetchJson<T>(path: string): Promise<T> {
+    const what = describeDataFile(path);
     let response: Response;
     try {
       response = await fetch(this.url(path), { cache: 'no-cache' });
     } catch (err) {
-      throw new UiError(`Could not load ${path}: ${(err as Error).message}. A site must be opened through a web server (mltrack ui, or any static host), not as a file.`, 'Cannot load data');
+      if ((err as Error).name === 'AbortError') throw err;
+      // Only a page opened from disk is told to use a server; anything else is a network failure.
+      if (location.protocol === 'file:') throw new UiError(`Could not load ${what}: a site must be opened through a web server (mltrack ui, or any static host), not as a file.`, 'Cannot load data');
+      throw new UiError(`Could not load ${what}: the server did not answer (${(err as Error).message}).`, 'Cannot load data');
     }
-    if (!response.ok) throw new UiError(`${path}: HTTP ${response.status}`, response.status === 404 ? 'Not found' : 'Cannot load data');
-    const value = (await response.json()) as { format?: string };
-    if (value.format !== SITE_FORMAT) throw new UiError(`${path} has format ${String(value.format)}; this app reads ${SITE_FORMAT}. Rebuild the site with this version of mltrack.`, 'Unknown data format');
+    if (!response.ok) {
+      throw response.status === 404
+        ? new UiError(`${capitalise(what)} is not in this site.`, 'Not found', 404)
+        : new UiError(`Could not load ${what}: the server answered HTTP ${response.status}.`, 'Cannot load data', response.status);
+    }
+    let value: { format?: string };
+    try {
+      value = (await response.json()) as { format?: string };
+    } catch {
+      throw new UiError(`Could not read ${what}: it is not valid JSON. Rebuild the site.`, 'Cannot load data');
+    }
+    if (value.format !== SITE_FORMAT) throw new UiError(`${capitalise(what)} has format ${String(value.format)}; this app reads ${SITE_FORMAT}. Rebuild the site with this version of mltrack.`, 'Unknown data format');
     return value as T;
   }
 
@@ -80,6 +93,22 @@ export class SiteData {
     this.cache.clear();
     this.generation++;
   }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A data file in the user's terms (`run 1f2e…`, `the model registry`), for messages. */
+export function describeDataFile(path: string): string {
+  let m: RegExpExecArray | null;
+  if (path === sitePaths.manifest) return 'the site manifest';
+  if (path === sitePaths.registry) return 'the model registry';
+  if (path === sitePaths.log) return 'the tracking history';
+  if ((m = /\/experiments\/([^/]+)\/runs\.json$/.exec(path))) return `the runs of experiment ${decodeURIComponent(m[1]!)}`;
+  if ((m = /\/runs\/([^/]+)\/run\.json$/.exec(path))) return `run ${decodeURIComponent(m[1]!)}`;
+  if ((m = /\/runs\/([^/]+)\/metrics\.json$/.exec(path))) return `the metric histories of run ${decodeURIComponent(m[1]!)}`;
+  return 'a data file';
 }
 
 export const site = new SiteData(new URL('./', document.baseURI));
