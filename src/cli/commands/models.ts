@@ -1,4 +1,5 @@
 /** `mltrack models ...`: MLflow's model registry in the mlruns tree, with stage history from git tags. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
 import { currentUser } from '../../api/systemTags.js';
@@ -18,6 +19,13 @@ type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
 function registry(ctx: CliContext): RegistryStore {
   return new RegistryStore(ctx.config().mlruns);
+}
+
+/** For commands that only read: a missing tree is NOT_FOUND, never an empty registry. */
+function readRegistry(ctx: CliContext): RegistryStore {
+  const root = ctx.config().mlruns;
+  if (!existsSync(root)) throw fail('NOT_FOUND', `No mlruns directory at ${root} (check --mlruns / MLFLOW_TRACKING_URI, or create one with mltrack init)`, { mlruns: root });
+  return new RegistryStore(root);
 }
 
 function parseVersion(text: string): number {
@@ -133,7 +141,7 @@ Examples:
     .option('--max-results <n>', '[number] page size (default: 100)', Number)
     .option('--page-token <token>', '[string] continue from a previous page')
     .action(run(async (ctx, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
-      const page = await registry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
+      const page = await readRegistry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
       if (ctx.out.json) return ctx.out.data({ registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken });
       ctx.out.table(
         ['NAME', 'LATEST VERSIONS', 'ALIASES', 'UPDATED'],
@@ -146,7 +154,7 @@ Examples:
     .alias('describe')
     .description('a registered model with every version, stage, alias and tag')
     .action(run(async (ctx, name: string) => {
-      const store = registry(ctx);
+      const store = readRegistry(ctx);
       const model = await store.getRegisteredModel(name);
       const versions = (await store.reader.listModelVersions(name)).sort((a, b) => b.version - a.version);
       if (ctx.out.json) return ctx.out.data({ registered_model: modelJson(model), model_versions: versions.map(versionJson) });
@@ -169,7 +177,7 @@ Examples:
     .option('--max-results <n>', '[number] page size', Number)
     .action(run(async (ctx, name: string | undefined, opts: { filter?: string; orderBy?: string[]; maxResults?: number }) => {
       const filter = [name ? `name = '${name.replace(/'/g, "''")}'` : '', opts.filter ?? ''].filter(Boolean).join(' AND ') || undefined;
-      const page = await registry(ctx).searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults });
+      const page = await readRegistry(ctx).searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults });
       if (ctx.out.json) return ctx.out.data({ model_versions: page.items.map(versionJson), next_page_token: page.nextPageToken });
       ctx.out.table(['MODEL', 'VERSION', 'STAGE', 'ALIASES', 'RUN', 'UPDATED'], page.items.map((v) => [cell(v.name), `v${v.version}`, stageColour(ctx, v.currentStage), v.aliases.join(' '), v.runId ?? '', formatTime(v.lastUpdatedTimestamp)]));
     }));
