@@ -134,6 +134,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .command('push')
     .description('share your runs: commit them and push the tracking branch (pulls and retries when the remote moved)')
     .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
+    .addHelpText('after', "\nYour runs are committed first; if a teammate pushed since your last pull, their runs are\nmerged in (as mltrack pull does) and the push is retried. Registry tags are pushed too.\nExamples:\n  mltrack push\n  mltrack push --remote upstream --json\n  git clone URL && cd repo && mltrack init && mltrack push   # a teammate's first push")
     .action(run(async (ctx, opts: { remote?: string }) => {
       const config = ctx.config();
       const remote = opts.remote ?? config.remote;
