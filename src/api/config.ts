@@ -99,7 +99,7 @@ function unsupportedReason(uri: string): string {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)![1]!.toLowerCase();
   const local = "mltrack tracks into a local mlruns directory: use a path or a file: URI (e.g. file:./mlruns, file:///abs/mlruns)";
   if (scheme === 'file') return `a file: URI on another host is not supported; ${local}`;
-  if (scheme === 'http' || scheme === 'https') return `mltrack has no tracking server (run MLflow's own server for that); ${local}`;
+  if (scheme === 'http' || scheme === 'https') return `an http(s) URI names a tracking server, which MLflow clients talk to (mltrack server serves one); mltrack itself reads the tree: ${local}`;
   if (/^(sqlite|postgresql|mysql|mssql)(\+|$)/.test(scheme)) return `mltrack has no database store (${scheme}: is MLflow's SQLAlchemy store); ${local}`;
   if (scheme === 'databricks' || scheme === 'databricks-uc' || scheme === 'uc') return `Databricks is not supported; ${local}`;
   return `the ${scheme}: scheme is not supported; ${local}`;

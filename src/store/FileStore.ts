@@ -83,6 +83,11 @@ export class FileStore {
     if (options.create !== false) this.ensureRoot();
   }
 
+  /** Set the tree up now (Default experiment, `.trash/`) if it is missing: for a command about to write. */
+  ensureCreated(): void {
+    this.ensureRoot();
+  }
+
   /** Whether the tree exists on disk. */
   exists(): boolean {
     return existsSync(this.root);

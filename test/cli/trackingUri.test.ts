@@ -41,16 +41,17 @@ describe('tracking URIs in every spelling MLflow accepts', () => {
     const cwd = tempDir();
     const env = isolatedEnv(cwd);
     const cases: [string, RegExp][] = [
-      ['http://127.0.0.1:5000', /no tracking server/],
-      ['https://mlflow.example.com', /no tracking server/],
+      ['http://127.0.0.1:5000', /names a tracking server/],
+      ['https://mlflow.example.com', /names a tracking server/],
       ['sqlite:///mlflow.db', /no database store/],
       ['postgresql://u@h/db', /no database store/],
       ['file://otherhost/mlruns', /another host/],
     ];
     for (const [uri, reason] of cases) {
-      const r = spawnCli(['runs', 'list'], { cwd, env: { ...env, MLFLOW_TRACKING_URI: uri } });
+      // From the environment an http(s) URI is left to MLflow clients (mltrack run's own server); as --mlruns it is refused.
+      const r = spawnCli(['--mlruns', uri, 'runs', 'list'], { cwd, env });
       expect(r.code, uri).toBe(1);
-      expect(r.stderr, uri).toMatch(/^mltrack: error CONFIG_ERROR: MLFLOW_TRACKING_URI: tracking URI '.*' is not supported: /);
+      expect(r.stderr, uri).toMatch(/^mltrack: error CONFIG_ERROR: --mlruns: tracking URI '.*' is not supported: /);
       expect(r.stderr, uri).toMatch(reason);
       expect(r.stderr, uri).toContain('file:./mlruns');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
