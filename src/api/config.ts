@@ -97,10 +97,13 @@ function parseBool(value: unknown, where: string): boolean {
   throw fail('CONFIG_ERROR', `${where}: '${String(value)}' is not true or false`);
 }
 
-/** A tracking URI (`file:` URI or plain path) as a local path; other schemes are refused. */
+/**
+ * A tracking URI as a local path: a plain path or a `file:` URI in any spelling MLflow accepts
+ * (src/format/fileUri.ts). Servers and databases are refused with what to use instead.
+ */
 export function trackingUriToPath(uri: string, base: string, where: string): string {
   const path = fileUriToPath(uri);
-  if (path === null) throw fail('CONFIG_ERROR', `${where}: tracking URI '${uri}' is not supported: mltrack tracks into a local mlruns directory (file: URI or path)`);
+  if (path === null) throw fail('CONFIG_ERROR', `${where}: tracking URI '${uri}' is not supported: ${unsupportedReason(uri)}`);
   return isAbsolute(path) ? path : resolve(base, path);
 }
 
@@ -116,6 +119,16 @@ function parseSourceSnapshot(value: unknown, where: string): { untracked: boolea
     } else throw fail('CONFIG_ERROR', `${where}: unknown setting '${key}' (known: untracked, deny)`);
   }
   return out;
+}
+
+function unsupportedReason(uri: string): string {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)![1]!.toLowerCase();
+  const local = "mltrack tracks into a local mlruns directory: use a path or a file: URI (e.g. file:./mlruns, file:///abs/mlruns)";
+  if (scheme === 'file') return `a file: URI on another host is not supported; ${local}`;
+  if (scheme === 'http' || scheme === 'https') return `an http(s) URI names a tracking server, which MLflow clients talk to (mltrack server serves one); mltrack itself reads the tree: ${local}`;
+  if (/^(sqlite|postgresql|mysql|mssql)(\+|$)/.test(scheme)) return `mltrack has no database store (${scheme}: is MLflow's SQLAlchemy store); ${local}`;
+  if (scheme === 'databricks' || scheme === 'databricks-uc' || scheme === 'uc') return `Databricks is not supported; ${local}`;
+  return `the ${scheme}: scheme is not supported; ${local}`;
 }
 
 const FILE_KEYS: Record<string, (layer: ConfigLayer, value: unknown, base: string, where: string) => void> = {

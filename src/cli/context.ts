@@ -41,7 +41,8 @@ export class CliContext {
   }
 
   store(): FileStore {
-    if (!this._store) this._store = new FileStore(this.config().mlruns);
+    // Created lazily by the first write only: read commands never leave a tree behind (FileStore).
+    if (!this._store) this._store = new FileStore(this.config().mlruns, { create: false });
     return this._store;
   }
 

@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { fromSystemError, isMltrackError } from '../format/errors.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import type { OutputStreams } from './output.js';
-import { Output } from './output.js';
+import { Output, quietOnClosedPipe } from './output.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExperiments } from './commands/experiments.js';
 import { registerGc } from './commands/gc.js';
@@ -33,6 +33,7 @@ export interface MainOptions {
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const streams: OutputStreams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  if (!options.streams) for (const stream of [process.stdout, process.stderr]) quietOnClosedPipe(stream);
   const cwd = options.cwd ?? process.cwd();
   let exitCode: number = EXIT.ok;
   let lastContext: CliContext | null = null;

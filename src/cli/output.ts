@@ -14,6 +14,18 @@ export interface OutputStreams {
 const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], blue: [34, 39], cyan: [36, 39], gray: [90, 39] } as const;
 export type Colour = keyof typeof CODES;
 
+/**
+ * A reader that went away (`mltrack runs list | head -2`) is not a failure: the broken pipe is
+ * swallowed once here for the process's own streams, later writes go nowhere, and the command
+ * finishes its work and exits as it would have. Other stream errors still surface.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
+  });
+}
+
 export class Output {
   readonly json: boolean;
   private readonly colour: boolean;

@@ -13,13 +13,26 @@ import { promisify } from 'node:util';
 import { fail } from '../format/errors.js';
 import { ObjectReader } from './objectStore.js';
 import type { TreeEntry } from './objects.js';
-import { compareAndSwapRef, isAncestor, resolveRef, type GitRepo } from './repo.js';
+import { compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from './repo.js';
 import { blobSizes, unsafeNameReason } from './safeTree.js';
 import { denyList, type SnapshotPolicy } from './snapshotPolicy.js';
 import { treeLimits } from './treeSafety.js';
 import { snapshotRef } from './trackingLayout.js';
 
 const run = promisify(execFile);
+
+/** The subject of every snapshot commit; the tracking log stops at it (src/git/trackingLog.ts). */
+export const SNAPSHOT_SUBJECT = 'mltrack: source snapshot of a dirty work tree';
+
+/** An earlier snapshot of this very tree on this very HEAD, so identical dirty runs share one commit. */
+async function existingSnapshot(repo: GitRepo, tree: string, head: string): Promise<string | null> {
+  const out = await git(repo, ['for-each-ref', '--format=%(objectname) %(tree) %(parent)', 'refs/mltrack/snapshots/']);
+  for (const line of out.split('\n')) {
+    const [commit, commitTree, parent] = line.trim().split(' ');
+    if (commit && commitTree === tree && parent === head) return commit;
+  }
+  return null;
+}
 
 function pendingFile(repo: GitRepo): string {
   return join(repo.gitdir, 'mltrack', 'pending-snapshots');
@@ -57,11 +70,12 @@ export async function snapshotWorkTree(repo: GitRepo, exclude: string[], policy:
     const headTree = (await run('git', ['rev-parse', 'HEAD^{tree}'], opts)).stdout.trim();
     if (tree === headTree) return null;
     const head = (await run('git', ['rev-parse', 'HEAD'], opts)).stdout.trim();
-    const commit = (await run('git', ['commit-tree', tree, '-p', head, '-m', 'mltrack: source snapshot of a dirty work tree'], opts)).stdout.trim();
+    const commit = (await existingSnapshot(repo, tree, head)) ?? (await run('git', ['commit-tree', tree, '-p', head, '-m', SNAPSHOT_SUBJECT], opts)).stdout.trim();
     const ref = snapshotRef(commit);
     if (!(await resolveRef(repo, ref))) await compareAndSwapRef(repo, ref, commit, null, 'mltrack: source snapshot');
     mkdirSync(join(repo.gitdir, 'mltrack'), { recursive: true });
-    appendFileSync(pendingFile(repo), commit + '\n');
+    const pending = existsSync(pendingFile(repo)) ? readFileSync(pendingFile(repo), 'utf8').split('\n') : [];
+    if (!pending.includes(commit)) appendFileSync(pendingFile(repo), commit + '\n');
     return commit;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

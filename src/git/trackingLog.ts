@@ -1,6 +1,7 @@
 /** The tracking branch's history with the trailers mltrack writes, filtered by run, experiment or model. */
 import { fail } from '../format/errors.js';
 import { git, type GitRepo } from './repo.js';
+import { SNAPSHOT_SUBJECT } from './sourceSnapshot.js';
 
 export interface LogEntry {
   commit: string;
@@ -39,6 +40,9 @@ export async function readTrackingLog(repo: GitRepo, options: LogOptions): Promi
       .map((line) => /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ key: m[1]!, value: m[2]! }));
+    // The first tracking commit of a run from a dirty tree has the source snapshot as its first
+    // parent; beyond it lie the user's own code commits, which are not tracking history.
+    if (subject === SNAPSHOT_SUBJECT) break;
     const entry = { commit, author, email, time: Number(time) * 1000, subject, trailers };
     if (options.runId && !trailers.some((t) => t.key.startsWith('Mltrack-Run-') && t.value === options.runId)) continue;
     if (options.experimentId && !trailers.some((t) => t.key.startsWith('Mltrack-Experiment-') && t.value === options.experimentId)) continue;

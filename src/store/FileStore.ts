@@ -69,12 +69,35 @@ export class FileStore {
   private readonly view: TrackingView;
   private readonly clock: () => number;
 
-  constructor(root: string, options: { clock?: () => number } = {}) {
+  /**
+   * `create: true` (the default, as MLflow's FileStore does) sets the tree up at once. With
+   * `create: false` nothing is written until the first run or experiment is created, and reads of
+   * a missing tree are NOT_FOUND: what the CLI uses, so a read-only command or a mistyped
+   * `--mlruns` never leaves a new tree behind.
+   */
+  constructor(root: string, options: { clock?: () => number; create?: boolean } = {}) {
     this.root = resolve(root);
     this.reader = new MlrunsReader(new FsTreeReader(this.root));
     this.view = new TrackingView(this.reader);
     this.clock = options.clock ?? Date.now;
+    if (options.create !== false) this.ensureRoot();
+  }
+
+  /** Set the tree up now (Default experiment, `.trash/`) if it is missing: for a command about to write. */
+  ensureCreated(): void {
     this.ensureRoot();
+  }
+
+  /** Whether the tree exists on disk. */
+  exists(): boolean {
+    return existsSync(this.root);
+  }
+
+  /** Reads need the tree: a missing one is NOT_FOUND (a mistyped --mlruns, or a clone not yet set up). */
+  private requireRoot(): void {
+    if (!existsSync(this.root)) {
+      throw fail('NOT_FOUND', `No mlruns directory at ${this.root} (check --mlruns / MLFLOW_TRACKING_URI, or create one with mltrack init)`, { mlruns: this.root });
+    }
   }
 
   /** Like MLflow: a missing root is created with the Default experiment; an existing one only gains `.trash/`. */
@@ -106,6 +129,7 @@ export class FileStore {
   /** `artifactRoot`: with no artifactLocation, artifacts go to `<artifactRoot>/<id>` instead of the tree (a server's --artifacts-destination). */
   async createExperiment(name: string, options: { artifactLocation?: string; artifactRoot?: string; tags?: Record<string, string> } = {}): Promise<string> {
     validateExperimentName(name);
+    this.ensureRoot();
     const tags = options.tags ?? {};
     for (const key of Object.keys(tags)) validateKey('experiment tag', key);
     checkKeyClashes(null, Object.keys(tags));
@@ -128,21 +152,25 @@ export class FileStore {
   }
 
   // Reads shared with trees mltrack does not write to (a revision of the tracking branch).
-  getExperiment(experimentId: string): Promise<Experiment> {
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    this.requireRoot();
     return this.view.getExperiment(experimentId);
   }
 
   /** Active or deleted; with duplicate names, MLflow's default order picks (creation_time DESC, id ASC). */
-  getExperimentByName(name: string): Promise<Experiment | null> {
+  async getExperimentByName(name: string): Promise<Experiment | null> {
+    this.requireRoot();
     return this.view.getExperimentByName(name);
   }
 
-  searchExperiments(options: SearchOptions & { viewType?: ViewType } = {}): Promise<Page<Experiment>> {
+  async searchExperiments(options: SearchOptions & { viewType?: ViewType } = {}): Promise<Page<Experiment>> {
+    this.requireRoot();
     return this.view.searchExperiments(options);
   }
 
   private async activeExperimentDir(experimentId: string, action: string): Promise<{ dir: string; experiment: Experiment }> {
     validateExperimentId(experimentId);
+    this.requireRoot();
     const found = await this.reader.findExperiment(experimentId);
     if (!found) throw fail('NOT_FOUND', `No Experiment with id=${experimentId} exists`, { experimentId });
     if (found.inTrash || found.experiment.lifecycleStage !== 'active') {
@@ -171,12 +199,14 @@ export class FileStore {
       if (info && info.lifecycleStage === 'active') this.writeRunMeta(location.dir, { ...info, lifecycleStage: 'deleted', deletedTime: now });
     }
     this.writeExperimentMeta(dir, { ...stripTags(experiment), lifecycleStage: 'deleted', lastUpdateTime: now });
+    mkdirSync(this.abs(TRASH_DIR), { recursive: true });
     renameSync(this.abs(dir), this.abs(join(TRASH_DIR, experimentId)));
     this.runCache.clear();
   }
 
   async restoreExperiment(experimentId: string): Promise<void> {
     validateExperimentId(experimentId);
+    this.requireRoot();
     const found = await this.reader.findExperiment(experimentId);
     if (!found) throw fail('NOT_FOUND', `No Experiment with id=${experimentId} exists`, { experimentId });
     if (!found.inTrash) throw fail('INVALID_STATE', `Cannot restore experiment ${experimentId}: it is not deleted`, { experimentId });
@@ -222,6 +252,7 @@ export class FileStore {
 
   private async locateRun(runId: string): Promise<LocatedRun> {
     validateRunId(runId);
+    this.requireRoot();
     let location = this.runCache.get(runId);
     let stat = location ? statOrNull(join(this.abs(location.dir), META_FILE)) : null;
     if (!location || !stat) {
@@ -241,7 +272,9 @@ export class FileStore {
       }
       throw fail('NOT_FOUND', `Run '${runId}' not found`, { runId });
     }
-    if (info.runId !== runId) throw fail('INVALID_STATE', `Run '${runId}': its meta.yaml names run '${info.runId}'`, { runId });
+    // `runId` may be a unique prefix (MlrunsReader.findRun): the directory's name is the full id.
+    const fullId = location.dir.slice(location.dir.lastIndexOf('/') + 1);
+    if (info.runId !== fullId) throw fail('INVALID_STATE', `Run '${fullId}': its meta.yaml names run '${info.runId}'`, { runId: fullId });
     if (stamp) this.infoCache.set(runId, { stamp, info: { ...info } });
     return { ...location, info };
   }
@@ -270,6 +303,7 @@ export class FileStore {
   }
 
   async createRun(input: CreateRunInput): Promise<Run> {
+    this.ensureRoot();
     const tags = { ...(input.tags ?? {}) };
     for (const [key, value] of Object.entries(tags)) {
       validateKey('tag', key);
@@ -448,7 +482,8 @@ export class FileStore {
     return this.reader.metricHistory(run.dir, key);
   }
 
-  searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    this.requireRoot();
     return this.view.searchRuns(input);
   }
 
@@ -523,6 +558,7 @@ export class FileStore {
 
   /** Remove deleted runs and deleted experiments for good (MLflow's `gc`). Returns what was removed. */
   async gc(options: { olderThanMs?: number; experimentIds?: string[]; runIds?: string[] } = {}): Promise<{ runs: string[]; experiments: string[] }> {
+    this.requireRoot();
     const cutoff = options.olderThanMs === undefined ? Infinity : this.clock() - options.olderThanMs;
     const removedRuns: string[] = [];
     const removedExperiments: string[] = [];

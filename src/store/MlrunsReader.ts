@@ -252,19 +252,38 @@ export class MlrunsReader {
     return runs;
   }
 
-  /** Where a run lives: `<exp>/<run>` in the root or in `.trash`. */
+  /**
+   * Where a run lives: `<exp>/<run>` in the root or in `.trash`. Like git, a unique prefix of at
+   * least MIN_ID_PREFIX characters names a run too (the full id is the directory's name); an
+   * ambiguous one is AMBIGUOUS_ID with the candidates.
+   */
   async findRun(runId: string): Promise<(RunLocation & { experimentId: string }) | null> {
     const roots: string[] = [];
     for (const entry of (await this.tree.list('')) ?? []) {
       if (entry.isDir && entry.name !== MODELS_DIR && !entry.name.endsWith(TRASH_DIR)) roots.push(entry.name);
     }
     for (const entry of (await this.tree.list(TRASH_DIR)) ?? []) if (entry.isDir) roots.push(joinPath(TRASH_DIR, entry.name));
+    const at = (experimentDir: string, dir: string) => ({ experimentDir, dir, experimentId: experimentDir.slice(experimentDir.lastIndexOf('/') + 1) });
     for (const experimentDir of roots) {
       const dir = joinPath(experimentDir, runId);
-      if ((await this.tree.read(joinPath(dir, META_FILE))) !== null) {
-        return { experimentDir, dir, experimentId: experimentDir.slice(experimentDir.lastIndexOf('/') + 1) };
+      if ((await this.tree.read(joinPath(dir, META_FILE))) !== null) return at(experimentDir, dir);
+    }
+    if (runId.length < MIN_ID_PREFIX) return null;
+    const matches = new Map<string, ReturnType<typeof at>>();
+    for (const experimentDir of roots) {
+      for (const entry of (await this.tree.list(experimentDir)) ?? []) {
+        if (!entry.isDir || !entry.name.startsWith(runId) || matches.has(entry.name)) continue;
+        const dir = joinPath(experimentDir, entry.name);
+        if ((await this.tree.read(joinPath(dir, META_FILE))) !== null) matches.set(entry.name, at(experimentDir, dir));
       }
     }
-    return null;
+    if (matches.size > 1) {
+      const candidates = [...matches.keys()].sort();
+      throw fail('AMBIGUOUS_ID', `Run id prefix '${runId}' is ambiguous: ${candidates.join(', ')}`, { prefix: runId, candidates });
+    }
+    return matches.values().next().value ?? null;
   }
 }
+
+/** The shortest run id prefix accepted (as git's shortest abbreviation). */
+export const MIN_ID_PREFIX = 4;

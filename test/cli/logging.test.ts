@@ -81,6 +81,7 @@ describe('shell logging through the CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('mltrack runs search');
     expect(help.stdout).toContain('metrics.rmse < 7');
+    expect((await runCli(['init'], { cwd })).code).toBe(0);
     const coloured = await runCli(['runs', 'list'], { cwd, env: { FORCE_COLOR: '1' } });
     expect(coloured.stdout).toContain('\u001b[1m');
     const plain = await runCli(['runs', 'list'], { cwd, env: { FORCE_COLOR: '1', NO_COLOR: '1' } });

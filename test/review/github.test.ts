@@ -37,6 +37,7 @@ describe('mltrack init --github', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('wrote .github/workflows/mltrack-review.yml');
     expect(result.stdout).toContain("put these on 'models-log' with mltrack init --github --commit");
+    expect(result.stdout).not.toContain('Next:'); // the first-run hints are not printed again
 
     const review = readFileSync(join(dir, '.github/workflows/mltrack-review.yml'), 'utf8');
     const reviewYaml = parse(review);

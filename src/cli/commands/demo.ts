@@ -11,7 +11,8 @@ import { REASON_TAG } from '../../git/registryTags.js';
 import { currentUser } from '../../api/systemTags.js';
 import { RegistryStore } from '../../store/RegistryStore.js';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { findExecutable } from '../../run/which.js';
 import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../store/FileStore.js';
 import { describeParams, DEMO_GRID, DEMO_GRID_SPEC } from '../../demo/grid.js';
@@ -169,11 +170,18 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
         rows.push([r.runId, cell(r.name), r.valAccuracy.toFixed(3), r.valLoss.toFixed(4), ctx.out.paint('cyan', sparkline(history.map((h) => h.value), 30))]);
       }
       ctx.out.table(['RUN ID', 'NAME', 'VAL ACC', 'VAL LOSS', 'VAL LOSS BY EPOCH'], rows);
-      ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n  mltrack runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2\n  mltrack runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"\n  mltrack runs show ${ranked[0]!.runId}
-  mltrack models show ${result.model.name}
-  mltrack models history ${result.model.name}
-  mltrack log
-  mltrack ui`);
+      const cli = commandName(ctx.env, dir);
+      const hints = [
+        `runs list --order-by "metrics.val_accuracy DESC" --columns metrics.val_accuracy,params.learning_rate,params.l2`,
+        `runs search "metrics.val_accuracy > 0.9 and params.l2 = '0'"`,
+        `runs show ${ranked[0]!.runId}`,
+        `models show ${result.model.name}`,
+        `models history ${result.model.name}`,
+        'log',
+        'ui',
+      ];
+      ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n${hints.map((h) => `  ${cli} ${h}`).join('\n')}`);
+      if (cli !== 'mltrack') ctx.out.line(`(npm link puts mltrack on your PATH, so plain \`mltrack ${hints[5]}\` works)`);
       if (opts.serve) {
         // The same code path as `mltrack ui`, in the demo project.
         const { main } = await import('../main.js');
@@ -181,4 +189,12 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
         if (code !== 0) throw fail('IO_ERROR', `mltrack ui exited with ${code}`);
       }
     }));
+}
+
+/** How to call mltrack from `dir`: `mltrack` when it is on PATH, else `node <path>/bin/mltrack.js`. */
+export function commandName(env: NodeJS.ProcessEnv, dir: string): string {
+  if (findExecutable('mltrack', env)) return 'mltrack';
+  const bin = fileURLToPath(new URL('../../../bin/mltrack.js', import.meta.url));
+  const rel = relative(dir, bin);
+  return `node ${/\s/.test(rel) ? JSON.stringify(rel) : rel}`;
 }

@@ -1,8 +1,11 @@
 /** `mltrack init`: write `.mltrack.yml` and create the mlruns tree with the Default experiment. */
 import type { Command } from 'commander';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { findRepo } from '../../git/repo.js';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { findRepo, resolveRef, type GitRepo } from '../../git/repo.js';
+import { fetchTracking, integrate, type PullResult } from '../../git/sync.js';
+import { branchRef } from '../../git/trackingLayout.js';
 import { CONFIG_FILE, loadConfig } from '../../api/config.js';
 import { fail } from '../../format/errors.js';
 import { commitGithubFiles, githubFiles, trackingConfigText, writeGithubFiles } from '../../registry/github.js';
@@ -28,7 +31,7 @@ export function configText(mlruns: string, branch: string): string {
  * Keep the mlruns tree out of the user's own commits: it belongs on the tracking branch. Uses
  * .git/info/exclude, which is local and not a work-tree file. Returns the excluded path, if any.
  */
-function excludeFromGit(cwd: string, mlruns: string): string | null {
+function excludeFromGit(cwd: string, path: string, isDir = true): string | null {
   let repo;
   try {
     repo = findRepo(cwd);
@@ -36,16 +39,68 @@ function excludeFromGit(cwd: string, mlruns: string): string | null {
     return null;
   }
   if (!repo.workdir) return null;
-  const rel = relative(repo.workdir, mlruns).split(sep).join('/');
+  const rel = relative(repo.workdir, path).split(sep).join('/');
   if (!rel || rel.startsWith('..')) return null;
   const exclude = join(repo.gitdir, 'info', 'exclude');
   const current = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
-  const line = `/${rel}/`;
+  const line = isDir ? `/${rel}/` : `/${rel}`;
   if (!current.split('\n').includes(line)) {
     mkdirSync(join(repo.gitdir, 'info'), { recursive: true });
     appendFileSync(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}${line}\n`);
   }
   return rel;
+}
+
+function tryRepo(cwd: string): GitRepo | null {
+  try {
+    return findRepo(cwd);
+  } catch {
+    return null;
+  }
+}
+
+function hasRemote(repo: GitRepo, remote: string): boolean {
+  try {
+    execFileSync('git', ['--git-dir', repo.gitdir, 'remote', 'get-url', remote], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A teammate's clone: the remote already has the tracking branch and this clone has no local one.
+ * Fetch it, fast-forward the local branch to it and materialise mlruns/ from it, creating nothing
+ * else, so the first `pull` is never a merge. Null when this is not such a clone.
+ */
+async function joinTeam(cwd: string, env: NodeJS.ProcessEnv): Promise<{ result: PullResult; branch: string; remote: string; mlruns: string } | null> {
+  const repo = tryRepo(cwd);
+  if (!repo?.workdir) return null;
+  const config = loadConfig({ cwd, env });
+  if ((await resolveRef(repo, branchRef(config.branch))) || !hasRemote(repo, config.remote)) return null;
+  const sync = { repo, mlruns: config.mlruns, branch: config.branch, remote: config.remote, largeFileBytes: config.largeArtifactBytes };
+  if (!(await fetchTracking(sync).catch(() => false))) return null; // offline or no such branch: a first user
+  excludeFromGit(cwd, config.mlruns);
+  return { result: await integrate(sync), branch: config.branch, remote: config.remote, mlruns: config.mlruns };
+}
+
+function reportJoin(ctx: CliContext, joined: NonNullable<Awaited<ReturnType<typeof joinTeam>>>, dir: string): void {
+  const { result } = joined;
+  if (ctx.out.json) {
+    return ctx.out.data({
+      dir,
+      mlruns: joined.mlruns,
+      branch: joined.branch,
+      remote: joined.remote,
+      kind: result.kind,
+      commit: result.after,
+      files_written: result.materialized?.written ?? 0,
+      git_excluded: relative(dir, joined.mlruns).split(sep).join('/'),
+    });
+  }
+  ctx.out.line(`joined ${joined.remote}/${joined.branch}: ${result.kind === 'fast-forward' ? `fast-forwarded to ${result.after!.slice(0, 10)}` : result.kind} (${result.materialized?.written ?? 0} files written to ./${relative(dir, joined.mlruns) || '.'})`);
+  ctx.out.line(`added /${relative(dir, joined.mlruns).split(sep).join('/')}/ to .git/info/exclude; git status stays clean`);
+  ctx.out.line(`\nNext:\n  mltrack runs list\n  mltrack pull    # teammates' new runs\n  mltrack push    # yours`);
 }
 
 export function registerInit(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -61,6 +116,17 @@ export function registerInit(program: Command, run: (action: Action) => (...args
       if (opts.commit && !opts.github) throw fail('INVALID_ARGUMENT', '--commit goes with --github (it commits the GitHub workflows onto the tracking branch)');
       const configPath = join(ctx.cwd, CONFIG_FILE);
       const existed = existsSync(configPath);
+      if (!opts.github && !opts.force) {
+        // In a teammate's clone: set it up from the remote tracking branch, writing nothing to commit.
+        const custom = opts.mlruns !== 'mlruns' || opts.branch !== 'mltrack';
+        if (custom && !existed) writeFileSync(configPath, configText(opts.mlruns, opts.branch));
+        const joined = await joinTeam(ctx.cwd, ctx.env);
+        if (joined) {
+          if (custom && !existed) excludeFromGit(ctx.cwd, configPath, false);
+          return reportJoin(ctx, joined, ctx.cwd);
+        }
+        if (custom && !existed) rmSync(configPath);
+      }
       if (!existed || opts.force) writeFileSync(configPath, configText(opts.mlruns, opts.branch));
       const store = new FileStore(join(ctx.cwd, opts.mlruns));
       const excluded = excludeFromGit(ctx.cwd, store.root);
@@ -104,6 +170,42 @@ export function registerInit(program: Command, run: (action: Action) => (...args
         else if (opts.commit) ctx.out.line(`'${github.branch}' already holds these files`);
         else ctx.out.line(`pull requests run workflows from their base branch: put these on '${github.branch}' with mltrack init --github --commit`);
       }
-      ctx.out.line(`\nNext:\n  export MLTRACK_RUN_ID=$(mltrack start-run -n first)\n  mltrack log-metric loss 0.5 --step 1\n  mltrack end-run\n  mltrack runs list`);
+      // The first-run hints are for a first init; --github is a later step of a set-up project.
+      if (!github) ctx.out.line(`\nNext:\n  export MLTRACK_RUN_ID=$(mltrack start-run -n first)\n  mltrack log-metric loss 0.5 --step 1\n  mltrack end-run\n  mltrack runs list`);
     }));
+
+  program
+    .command('clone <url> [dir]')
+    .description("a teammate's first step: git clone, then fast-forward to the remote tracking branch and materialise mlruns/")
+    .addHelpText('after', `
+Same as git clone URL DIR && cd DIR && mltrack init: mlruns/ is excluded in .git/info/exclude,
+so git status is clean, and nothing is committed. Then mltrack pull / push as usual.
+Examples:
+  mltrack clone git@github.com:team/churn.git
+  mltrack clone ../churn churn-copy --json`)
+    .action(run(async (ctx, url: string, dirArg: string | undefined) => {
+      const dir = resolve(ctx.cwd, dirArg ?? url.replace(/[/\\]+$/, '').replace(/\.git$/, '').split(/[/\\:]/).pop()!);
+      if (existsSync(dir) && readdirSafe(dir).length) throw fail('ALREADY_EXISTS', `Destination '${dir}' already exists and is not empty`, { dir });
+      try {
+        execFileSync('git', ['clone', '--quiet', '--', url, dir], { cwd: ctx.cwd, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (err) {
+        const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n').pop();
+        throw fail('IO_ERROR', `git clone ${url} failed: ${stderr || (err as Error).message}`, { url });
+      }
+      const joined = await joinTeam(dir, ctx.env);
+      if (!joined) {
+        if (ctx.out.json) return ctx.out.data({ dir, kind: 'no-remote-branch' });
+        ctx.out.line(`cloned into ${dir}; the remote has no tracking branch yet: run mltrack init there to start one`);
+        return;
+      }
+      reportJoin(ctx, joined, dir);
+    }));
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

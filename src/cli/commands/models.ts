@@ -1,4 +1,5 @@
 /** `mltrack models ...`: MLflow's model registry in the mlruns tree, with stage history from git tags. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
 import { currentUser } from '../../api/systemTags.js';
@@ -29,6 +30,13 @@ function registry(ctx: CliContext): RegistryStore {
     // no repository: nothing will be committed, so no event waits for a commit
   }
   return new RegistryStore(ctx.config().mlruns, { eventLog });
+}
+
+/** For commands that only read: a missing tree is NOT_FOUND, never an empty registry. */
+function readRegistry(ctx: CliContext): RegistryStore {
+  const root = ctx.config().mlruns;
+  if (!existsSync(root)) throw fail('NOT_FOUND', `No mlruns directory at ${root} (check --mlruns / MLFLOW_TRACKING_URI, or create one with mltrack init)`, { mlruns: root });
+  return new RegistryStore(root);
 }
 
 function parseVersion(text: string): number {
@@ -79,6 +87,24 @@ export function normaliseSource(source: string): string {
   const match = /^([0-9a-f]{32})(?:\/(.+))?$/.exec(source);
   if (match) return `runs:/${match[1]}/${match[2] ?? 'model'}`;
   return source;
+}
+
+/**
+ * A `runs:/<run-id>/<path>` source names a run that exists and an artifact it has; the run id may
+ * be a unique prefix and comes back in full. `runs://path` (no run) is INVALID_ARGUMENT.
+ */
+async function checkRunSource(ctx: CliContext, source: string): Promise<string> {
+  const match = /^runs:\/([^/]+)(?:\/(.*))?$/i.exec(source);
+  if (!match) throw fail('INVALID_ARGUMENT', `Source '${source}' names no run: expected runs:/<run-id>/<artifact-path> (e.g. runs:/0f3a.../model)`, { source });
+  const run = await ctx.store().getRun(match[1]!);
+  const path = (match[2] ?? '').replace(/\/+$/, '');
+  const runId = run.info.runId;
+  if (path) {
+    const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+    const listed = await ctx.store().listArtifacts(runId, parent).catch(() => []);
+    if (!listed.some((f) => f.path === path)) throw fail('NOT_FOUND', `Run ${runId} has no artifact '${path}' (log it first, e.g. mltrack log-model DIR --run-id ${runId.slice(0, 8)})`, { runId, path });
+  }
+  return `runs:/${runId}${match[2] !== undefined ? `/${match[2]}` : ''}`;
 }
 
 async function afterWrite(ctx: CliContext): Promise<void> {
@@ -146,9 +172,8 @@ Examples:
     .action(run(async (ctx, source: string, name: string, opts: { description?: string; tag?: string[] }) => {
       assertTaggableModelName(name);
       const store = registry(ctx);
-      const normalised = normaliseSource(source);
-      const runId = /^runs:\/([^/]+)/.exec(normalised)?.[1];
-      if (runId) await ctx.store().getRun(runId); // the run must exist
+      let normalised = normaliseSource(source);
+      if (/^runs:/i.test(normalised)) normalised = await checkRunSource(ctx, normalised);
       await store.getRegisteredModel(name).catch(async (err) => {
         if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
         await store.createRegisteredModel(name);
@@ -168,7 +193,7 @@ Examples:
     .option('--max-results <n>', '[number] page size (default: 100)', Number)
     .option('--page-token <token>', '[string] continue from a previous page')
     .action(run(async (ctx, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
-      const page = await registry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
+      const page = await readRegistry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
       if (ctx.out.json) return ctx.out.data({ registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken });
       ctx.out.table(
         ['NAME', 'LATEST VERSIONS', 'ALIASES', 'UPDATED'],
@@ -181,7 +206,7 @@ Examples:
     .alias('describe')
     .description('a registered model with every version, stage, alias and tag')
     .action(run(async (ctx, name: string) => {
-      const store = registry(ctx);
+      const store = readRegistry(ctx);
       const model = await store.getRegisteredModel(name);
       const versions = (await store.reader.listModelVersions(name)).sort((a, b) => b.version - a.version);
       if (ctx.out.json) return ctx.out.data({ registered_model: modelJson(model), model_versions: versions.map(versionJson) });
@@ -201,12 +226,17 @@ Examples:
     .description('search model versions (all models, or one)')
     .option('--filter <filter>', "[string] e.g. \"run_id = '...'\" or \"tags.validated = 'true'\"")
     .option('--order-by <clause>', '[string] repeatable', collect)
-    .option('--max-results <n>', '[number] page size', Number)
-    .action(run(async (ctx, name: string | undefined, opts: { filter?: string; orderBy?: string[]; maxResults?: number }) => {
+    .option('--max-results <n>', '[number] page size (default: 10000, at most 200000)', Number)
+    .option('--page-token <token>', '[string] continue from a previous page')
+    .addHelpText('after', "\nExamples:\n  mltrack models versions churn\n  mltrack models versions --filter \"tags.validated = 'true'\" --max-results 20\n  mltrack models versions churn --max-results 20 --page-token <token from the previous page>")
+    .action(run(async (ctx, name: string | undefined, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
+      const store = readRegistry(ctx);
+      if (name) await store.getRegisteredModel(name); // an unknown model is NOT_FOUND, not an empty list
       const filter = [name ? `name = '${name.replace(/'/g, "''")}'` : '', opts.filter ?? ''].filter(Boolean).join(' AND ') || undefined;
-      const page = await registry(ctx).searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults });
+      const page = await store.searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
       if (ctx.out.json) return ctx.out.data({ model_versions: page.items.map(versionJson), next_page_token: page.nextPageToken });
       ctx.out.table(['MODEL', 'VERSION', 'STAGE', 'ALIASES', 'RUN', 'UPDATED'], page.items.map((v) => [cell(v.name), `v${v.version}`, stageColour(ctx, v.currentStage), v.aliases.join(' '), v.runId ?? '', formatTime(v.lastUpdatedTimestamp)]));
+      if (page.nextPageToken) ctx.out.info(`more: --page-token ${page.nextPageToken}`);
     }));
 
   models
@@ -267,6 +297,7 @@ Examples:
       await registry(ctx).setAlias(name, alias, parseVersion(version));
       await afterWrite(ctx);
       if (ctx.out.json) ctx.out.data({ name, alias, version: String(parseVersion(version)) });
+      else ctx.out.line(`${name}@${alias} → v${parseVersion(version)}`);
     }));
 
   models
@@ -275,6 +306,8 @@ Examples:
     .action(run(async (ctx, name: string, alias: string) => {
       await registry(ctx).deleteAlias(name, alias);
       await afterWrite(ctx);
+      if (ctx.out.json) ctx.out.data({ name, alias, deleted: true });
+      else ctx.out.line(`removed alias ${name}@${alias}`);
     }));
 
   models

@@ -65,6 +65,8 @@ export function registerProjects(program: Command, run: (action: Action) => (...
     .option('-P, --param <key=value>', '[string] parameter, repeatable; undeclared ones are appended as --key value', collect)
     .option('--env-manager <manager>', '[local] run in the current environment (the only manager mltrack supports; required when the project declares an environment)')
     .option('--experiment <id-or-name>', '[string] experiment (default: the configured one, else Default); created if it does not exist')
+    .option('--experiment-name <name>', "[string] the experiment by name, as mlflow run's flag")
+    .option('--experiment-id <id>', "[string] the experiment by id, as mlflow run's flag")
     .option('-n, --name <name>', '[string] run name (default: a random adjective-noun-N)')
     .option('--parse-metrics', 'turn `mltrack:metric name=value step=N` lines on stdout into metrics (spec/metrics-protocol.md)')
     .option('-q, --quiet', 'no start and end lines on stderr')
@@ -79,13 +81,20 @@ current environment and does not install anything.
 
 ${TRACKING_HELP}
 
+Note: here, as in \`mlflow run\`, -e is the entry point (--entry-point). Everywhere else in
+mltrack -e is the experiment; here name it with --experiment, --experiment-name or --experiment-id.
+
 Examples:
-  mltrack projects run . -P alpha=0.5 --env-manager local
+  mltrack projects run . -P alpha=0.5 --env-manager local --experiment churn
   mltrack projects run examples/wine -e validate
   mltrack projects run . -e train.py -P lr=0.1     # python train.py --lr 0.1`,
     )
-    .action(run(async (ctx, dir: string | undefined, opts: { entryPoint: string; param?: string[]; envManager?: string; experiment?: string; name?: string; parseMetrics?: boolean; quiet?: boolean; tracking?: string }) => {
+    .action(run(async (ctx, dir: string | undefined, opts: { entryPoint: string; param?: string[]; envManager?: string; experiment?: string; experimentName?: string; experimentId?: string; name?: string; parseMetrics?: boolean; quiet?: boolean; tracking?: string }) => {
       checkTrackingMode(opts.tracking);
+      const named = [opts.experiment, opts.experimentName, opts.experimentId].filter((v) => v !== undefined);
+      if (named.length > 1) throw fail('INVALID_ARGUMENT', 'Name the experiment once: --experiment, --experiment-name or --experiment-id');
+      if (opts.experimentId !== undefined) await ctx.store().getExperiment(opts.experimentId); // an id must exist; a name is created
+      const experiment = named[0];
       const ref = dir ?? '.';
       if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(ref) || /^[^/]+@[^/]+:/.test(ref) || ref.includes('#')) {
         throw fail('INVALID_ARGUMENT', `'${ref}' is not a local directory: mltrack runs projects from a local checkout (git clone it first)`, { project: ref });
@@ -103,7 +112,7 @@ Examples:
       // MLflow runs `bash -c <command>` in the project directory.
       const shell = firstExecutable(['bash', 'sh'], ctx.env);
       await executeRun(ctx, {
-        experiment: opts.experiment,
+        experiment,
         name: opts.name,
         tags,
         params: computed.params,

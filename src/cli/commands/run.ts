@@ -20,6 +20,7 @@ const PARENT_RUN_TAG = 'mlflow.parentRunId';
 /** The experiment a new run goes to: the flag, else the configured one, else Default. A named one is created. */
 export async function resolveExperiment(ctx: CliContext, flag: string | undefined): Promise<{ id: string; name: string }> {
   const store = ctx.store();
+  store.ensureCreated(); // a new run is a write: the tree is made now, as MLflow does
   const config = ctx.config();
   let id = config.experimentId ?? '0';
   const ref = flag ?? config.experiment;

@@ -141,7 +141,19 @@ Examples:
 
   listOptions(runs.command('list').description('list runs, newest first')).action(run((ctx, opts: ListOptions) => listRuns(ctx, opts)));
 
-  listOptions(runs.command('search [filter]').description('search runs with a filter (same as list --filter)')).action(
+  listOptions(runs.command('search [filter]').description('search runs with a filter (same as list --filter)'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mltrack runs search "metrics.rmse < 7 and params.lr = '0.1'" --order-by "metrics.rmse ASC"
+  mltrack runs search "attributes.status = 'FINISHED' and tags.team = 'growth'" -e churn --json
+  mltrack runs search "params.l2 IS NULL" --columns params.lr --max-results 20
+  mltrack runs search "metrics.rmse < 7" --rev origin/mltrack
+
+The grammar, paging and where it differs from MLflow's file store: spec/search.md.`,
+    )
+    .action(
     run((ctx, filter: string | undefined, opts: ListOptions) => listRuns(ctx, { ...opts, filter: filter ?? opts.filter })),
   );
 

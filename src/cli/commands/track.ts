@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { findRepo } from '../../git/repo.js';
 import { commitTracking } from '../../git/trackingCommit.js';
-import { readTrackingLog } from '../../git/trackingLog.js';
+import { readTrackingLog, type LogEntry } from '../../git/trackingLog.js';
+import { fail } from '../../format/errors.js';
 import { pull, push, type PullResult } from '../../git/sync.js';
 import type { CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
@@ -42,6 +43,33 @@ function reportPull(ctx: CliContext, result: PullResult): void {
   for (const path of result.materialized?.missingLfs ?? []) ctx.out.warn(`${path} is stored with Git LFS and its content is not here; install git-lfs and pull again`);
 }
 
+/**
+ * A `log` filter as the id the trailers carry: a name or id prefix is resolved through the revision
+ * (then the working tree); a value some commit's trailer names is taken as it is (a run removed
+ * since); anything else is NOT_FOUND rather than an empty, successful log.
+ */
+async function resolveLogFilter(
+  ctx: CliContext,
+  rev: string,
+  entries: LogEntry[],
+  trailerPrefix: string,
+  ref: string,
+  lookup: (rev: string | undefined) => Promise<string>,
+  what: string,
+): Promise<string> {
+  const named = (value: string) => entries.some((e) => e.trailers.some((t) => t.key.startsWith(trailerPrefix) && t.value === value));
+  if (named(ref)) return ref;
+  for (const at of [rev, undefined]) {
+    try {
+      const id = await lookup(at);
+      if (what !== 'model' || named(id)) return id;
+    } catch (err) {
+      if (!['NOT_FOUND', 'INVALID_ID', 'INVALID_VALUE'].includes((err as { code?: string }).code ?? '')) throw err;
+    }
+  }
+  throw fail('NOT_FOUND', `No ${what} '${ref}' in the tracking history at '${rev}' or in mlruns`, { [what]: ref });
+}
+
 export function registerTrack(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
   program
     .command('commit')
@@ -67,13 +95,20 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .command('log')
     .description('history of the tracking branch, optionally only what touched a run, an experiment or a model')
     .option('-n, --max-count <n>', '[number] at most this many commits', Number)
-    .option('--run <run-id>', '[string] only commits that changed this run')
-    .option('--experiment <id>', '[string] only commits that changed this experiment')
+    .option('--run <run-id>', '[string] only commits that changed this run (a unique id prefix will do)')
+    .option('-e, --experiment <id-or-name>', '[string] only commits that changed this experiment')
     .option('--model <name>', '[string] only commits that changed this registered model')
     .option('--rev <rev>', '[string] start from this revision (default: the tracking branch)')
+    .addHelpText('after', '\nExamples:\n  mltrack log -n 5\n  mltrack log --experiment churn\n  mltrack log --run 888fae41 --json\n  mltrack log --model churn\n\nAn unknown run, experiment or model is NOT_FOUND.')
     .action(run(async (ctx, opts: { maxCount?: number; run?: string; experiment?: string; model?: string; rev?: string }) => {
       const config = ctx.config();
-      const entries = await readTrackingLog(findRepo(ctx.cwd), { rev: opts.rev ?? config.branch, maxCount: opts.maxCount, runId: opts.run, experimentId: opts.experiment, model: opts.model });
+      const repo = findRepo(ctx.cwd);
+      const rev = opts.rev ?? config.branch;
+      const all = opts.run || opts.experiment || opts.model ? await readTrackingLog(repo, { rev }) : [];
+      const runId = opts.run ? await resolveLogFilter(ctx, rev, all, 'Mltrack-Run-', opts.run, async (at) => (await (await ctx.view(at)).getRun(opts.run!)).info.runId, 'run') : undefined;
+      const experimentId = opts.experiment ? await resolveLogFilter(ctx, rev, all, 'Mltrack-Experiment-', opts.experiment, async (at) => (await ctx.experiment(opts.experiment!, at)).experimentId, 'experiment') : undefined;
+      const model = opts.model ? await resolveLogFilter(ctx, rev, all, 'Mltrack-Model', opts.model, async () => opts.model!, 'model') : undefined;
+      const entries = await readTrackingLog(repo, { rev, maxCount: opts.maxCount, runId, experimentId, model });
       if (ctx.out.json) {
         ctx.out.data({ commits: entries.map((e) => ({ commit: e.commit, author: e.author, email: e.email, time: e.time, subject: e.subject, trailers: e.trailers })) });
         return;
@@ -99,6 +134,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .command('push')
     .description('share your runs: commit them and push the tracking branch (pulls and retries when the remote moved)')
     .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
+    .addHelpText('after', "\nYour runs are committed first; if a teammate pushed since your last pull, their runs are\nmerged in (as mltrack pull does) and the push is retried. Registry tags are pushed too.\nExamples:\n  mltrack push\n  mltrack push --remote upstream --json\n  git clone URL && cd repo && mltrack init && mltrack push   # a teammate's first push")
     .action(run(async (ctx, opts: { remote?: string }) => {
       const config = ctx.config();
       const remote = opts.remote ?? config.remote;
