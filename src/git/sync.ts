@@ -17,6 +17,7 @@ import { ObjectReader } from './objectStore.js';
 import { listRegistryTagNames, syncRegistryTags } from './registryTags.js';
 import { formatCommit, formatTree, writeObject } from './objects.js';
 import { assertSafeTree } from './safeTree.js';
+import { treeLimits } from './treeSafety.js';
 import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from './repo.js';
 import { commitTracking } from './trackingCommit.js';
 import { branchRef, MLRUNS_PATH, remoteRef } from './trackingLayout.js';
@@ -104,7 +105,7 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
     // Nothing from the remote reaches a path before its whole tree passed the safety check.
     const oursRoot = ours ? (await objects.commit(ours)).tree : null;
     const theirsRoot = (await objects.commit(theirs)).tree;
-    await assertSafeTree(objects, theirsRoot, { trusted: await treesSharedWith(objects, oursRoot, theirsRoot) });
+    await assertSafeTree(objects, theirsRoot, { trusted: await treesSharedWith(objects, oursRoot, theirsRoot), limits: treeLimits() });
     faultPoint('pull:checked');
     let next: string;
     let kind: IntegrationKind;

@@ -1,6 +1,6 @@
 /**
  * A hostile remote: crafted tracking trees, source commits and registry tags go through `runs list
- * --rev`, `site build --rev`, `publish` and `runs checkout-source`, each ending in a stable code,
+ * --rev`, `site build --rev`, `publish`, `pull` and `runs checkout-source`, each ending in a stable code,
  * while a sentinel scan of the whole scratch HOME (every file's path, mtime and content hash,
  * before and after) shows nothing written outside mlruns/, .git and the output folders, and no
  * planted secret appears in any output or site file.
@@ -83,6 +83,9 @@ beforeAll(async () => {
   }
 
   git('init', '-q');
+  // The teammates' shared remote: each unsafe case is pushed there as the tracking branch and pulled.
+  execFileSync('git', ['init', '--bare', '-q', join(root, 'remote.git')], { env });
+  git('remote', 'add', 'origin', join(root, 'remote.git'));
   writeFileSync(join(proj, 'train.py'), 'print("train")\n');
   git('add', 'train.py');
   git('commit', '-q', '-m', 'code');
@@ -121,7 +124,7 @@ describe('a hostile remote', () => {
     expect(cases.filter((c) => c.checkout).length).toBeGreaterThanOrEqual(4);
   });
 
-  it('each case ends in a stable code through --rev reads, site build --rev, publish and checkout-source, writing nothing outside', async () => {
+  it('each case ends in a stable code through --rev reads, site build --rev, publish, pull and checkout-source, writing nothing outside', async () => {
     const seen: string[] = [];
     for (const [i, c] of cases.entries()) {
       const before = scan(home);
@@ -131,13 +134,29 @@ describe('a hostile remote', () => {
       const branch = `pages-${i}`;
       const publish = await cli(['publish', '--rev', c.ref, '--no-push', '--branch', branch]);
       const results: Record<string, string> = { list: list.error, site: site.error, publish: publish.error };
+      if (c.expect === 'UNSAFE_TREE') {
+        // pull: refused whole, before the branch moves or anything is written, .git/config and hooks included.
+        git('push', '-q', '--force', 'origin', `refs/heads/${c.ref}:refs/heads/mltrack`);
+        const branchBefore = git('rev-parse', 'refs/heads/mltrack');
+        const kept = [...scan(proj)].filter(([path]) => !/\/\.git\/(objects|refs|logs|FETCH_HEAD|ORIG_HEAD|packed-refs|mltrack)/.test(path));
+        results.pull = (await cli(['pull'])).error;
+        expect(git('rev-parse', 'refs/heads/mltrack'), `${c.name}: pull moved the branch`).toBe(branchBefore);
+        const after = scan(proj);
+        expect(kept.filter(([path, sig]) => after.get(path) !== sig).map(([path]) => path), `${c.name}: pull changed files`).toEqual([]);
+      }
       if (c.checkout) {
         const target = join(home, 'out', `src-${i}`);
         results.checkout = (await cli(['runs', 'checkout-source', runId, target, '--rev', c.ref])).error;
         if (c.checkout === 'UNSAFE_TREE') expect(existsSync(target) && readdirSync(target).length > 0, `${c.name}: checkout wrote files`).toBe(false);
       }
       seen.push(`${c.name}: ${JSON.stringify(results)}`);
-      expect(results, c.name).toEqual({ list: c.expect, site: c.expect, publish: c.expect, ...(c.checkout ? { checkout: c.checkout } : {}) });
+      expect(results, c.name).toEqual({
+        list: c.expect,
+        site: c.expect,
+        publish: c.expect,
+        ...(c.expect === 'UNSAFE_TREE' ? { pull: 'UNSAFE_TREE' } : {}),
+        ...(c.checkout ? { checkout: c.checkout } : {}),
+      });
       if (c.expect === 'UNSAFE_TREE') {
         expect(existsSync(out), `${c.name}: site written`).toBe(false);
         expect(() => git('rev-parse', '--verify', '-q', `refs/heads/${branch}`), `${c.name}: published`).toThrow();
