@@ -35,7 +35,8 @@ export class ConfinedFsTreeReader extends FsTreeReader {
   override async list(path: string): Promise<DirEntry[] | null> {
     if (!this.allowed(path, false)) return null;
     const entries = await super.list(path);
-    return entries && entries.filter((e) => this.allowed(path === '' ? e.name : `${path}/${e.name}`, null));
+    // Entries that cannot be stat'ed stay, marked, so the reader warns about them as it skips them.
+    return entries && entries.filter((e) => e.unreadable || this.allowed(path === '' ? e.name : `${path}/${e.name}`, null));
   }
 
   override async read(path: string): Promise<Uint8Array | null> {

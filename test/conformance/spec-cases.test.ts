@@ -3,6 +3,7 @@
  * gives (E=123, R=0123456789abcdef0123456789abcdef), then read through FileStore / MlrunsReader.
  * Where MLflow 2.x and 3.x differ, we pin the documented mltrack behaviour: the more tolerant reader.
  */
+import { setReadWarningSink } from '../../src/store/readWarnings.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,7 +150,10 @@ describe('case 8: malformed metric lines are errors', () => {
       expect(err.message).toMatch(message);
       expect(err.message).toMatch(/Metric 'bad' is malformed/);
       expect((await captureError(() => store.getMetricHistory(R, 'bad'))).code).toBe('MALFORMED_METRIC');
-      expect((await captureError(() => store.searchRuns({ experimentIds: [E] }))).code).toBe('MALFORMED_METRIC');
+      // A search skips the damaged run with one warning, as MLflow logs and skips it (spec §11.5).
+      const { result, warnings } = await collectingWarnings(() => store.searchRuns({ experimentIds: [E] }));
+      expect(result.items).toEqual([]);
+      expect(warnings).toEqual([expect.stringContaining('MALFORMED_METRIC')]);
     });
   }
 
@@ -180,9 +184,11 @@ describe('case 9: run_uuid / run_id presence', () => {
     expect((await store.getRun(R)).info.runId).toBe(R);
     expectCheckMlrunsOk(root);
   });
-  it('a meta with neither is MALFORMED_META', async () => {
+  it('a meta with neither is MALFORMED_META: get_run refuses it, a search skips it with one warning', async () => {
     const { store } = fixture({}, { raw: { run_id: null, run_uuid: null } });
-    expect((await captureError(() => store.searchRuns({ experimentIds: [E] }))).code).toBe('MALFORMED_META');
+    const { result, warnings } = await collectingWarnings(() => store.searchRuns({ experimentIds: [E] }));
+    expect(result.items).toEqual([]);
+    expect(warnings).toEqual([expect.stringContaining('MALFORMED_META')]);
   });
   it('a rewrite by our store puts run_uuid back (3.x trees become 2.x-readable)', async () => {
     const { root, store } = fixture({}, { raw: { run_uuid: null } });
@@ -200,7 +206,9 @@ describe('case 10: required run keys', () => {
       const err = await captureError(() => store.getRun(R));
       expect(err.code).toBe('MALFORMED_META');
       expect(err.message).toContain(`'${key}'`);
-      expect((await captureError(() => store.searchRuns({ experimentIds: [E] }))).code).toBe('MALFORMED_META');
+      const { result, warnings } = await collectingWarnings(() => store.searchRuns({ experimentIds: [E] }));
+      expect(result.items).toEqual([]);
+      expect(warnings).toEqual([expect.stringContaining('MALFORMED_META')]);
     });
   }
   it('removing lifecycle_stage reads as active', async () => {
@@ -289,11 +297,11 @@ describe('case 13: stray files', () => {
 });
 
 describe('case 14: root hygiene', () => {
-  it('a .git directory in the root makes search_experiments fail with INVALID_ID', async () => {
+  it('a .git directory in the root, which makes search_experiments fail in MLflow, is skipped with one INVALID_ID warning', async () => {
     const { store } = fixture({ '.git/objects': null });
-    const err = await captureError(() => store.searchExperiments());
-    expect(err.code).toBe('INVALID_ID');
-    expect(err.message).toContain("Invalid experiment ID: '.git'");
+    const { result, warnings } = await collectingWarnings(() => store.searchExperiments());
+    expect(result.items.map((e) => e.experimentId)).toEqual([E]);
+    expect(warnings).toEqual([expect.stringMatching(/INVALID_ID.*Invalid experiment ID: '\.git'/)]);
   });
   it('999/ without meta is skipped, README.md ignored, models/ not an experiment', async () => {
     const { store } = fixture({ '999': null, 'README.md': '# notes', 'models/M/meta.yaml': 'name: M\ncreation_timestamp: 1\n' });
@@ -629,3 +637,14 @@ describe('case 25: YAML 1.1 strings', () => {
     expect((await reader.listExperiments()).map((e) => e.experiment.experimentId)).toEqual([id]);
   });
 });
+
+/** Runs `body` with the read-warning sink collecting `path: rule` lines. */
+async function collectingWarnings<T>(body: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const previous = setReadWarningSink((w) => warnings.push(`${w.path}: ${w.rule}`));
+  try {
+    return { result: await body(), warnings };
+  } finally {
+    setReadWarningSink(previous);
+  }
+}
