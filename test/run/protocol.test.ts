@@ -37,7 +37,9 @@ describe('protocol lines', () => {
     expect(special.kind === 'metric' && special.metrics.map((m) => m.value)).toEqual([NaN, Infinity, -Infinity, 7]);
     expect(ok('mltrack:metric val/loss=1 step=0')).toMatchObject({ metrics: [{ key: 'val/loss', step: 0 }] });
     expect(ok('mltrack:metric "step"=5 step=2')).toEqual({ kind: 'metric', metrics: [{ key: 'step', value: 5, step: 2, timestamp: NOW }] });
-    expect(ok('mltrack:metric big=1 step=123456789012345678901')).toMatchObject({ metrics: [{ step: 123456789012345678901n }] });
+    expect(ok('mltrack:metric big=1 step=9223372036854775807')).toMatchObject({ metrics: [{ step: 9223372036854775807n }] });
+    // Steps outside int64 are refused, as MLflow's store would.
+    expect(error('mltrack:metric big=1 step=123456789012345678901')).toMatch(/INVALID_VALUE/);
     expect(ok('mltrack:param lr=0.01 formula=a=b empty= quoted=""')).toEqual({
       kind: 'param',
       params: [

@@ -91,15 +91,16 @@ export function normaliseSource(source: string): string {
 
 /**
  * A `runs:/<run-id>/<path>` source names a run that exists and an artifact it has; the run id may
- * be a unique prefix and comes back in full. `runs://path` (no run) is INVALID_ARGUMENT.
+ * be a unique prefix and comes back in full. `runs://path` (no run) is INVALID_ARGUMENT. A bare run
+ * id (shorthand for its `model` folder) only has to name a run: the model may be logged later.
  */
-async function checkRunSource(ctx: CliContext, source: string): Promise<string> {
+async function checkRunSource(ctx: CliContext, source: string, requireArtifact: boolean): Promise<string> {
   const match = /^runs:\/([^/]+)(?:\/(.*))?$/i.exec(source);
   if (!match) throw fail('INVALID_ARGUMENT', `Source '${source}' names no run: expected runs:/<run-id>/<artifact-path> (e.g. runs:/0f3a.../model)`, { source });
   const run = await ctx.store().getRun(match[1]!);
   const path = (match[2] ?? '').replace(/\/+$/, '');
   const runId = run.info.runId;
-  if (path) {
+  if (path && requireArtifact) {
     const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
     const listed = await ctx.store().listArtifacts(runId, parent).catch(() => []);
     if (!listed.some((f) => f.path === path)) throw fail('NOT_FOUND', `Run ${runId} has no artifact '${path}' (log it first, e.g. mltrack log-model DIR --run-id ${runId.slice(0, 8)})`, { runId, path });
@@ -173,7 +174,7 @@ Examples:
       assertTaggableModelName(name);
       const store = registry(ctx);
       let normalised = normaliseSource(source);
-      if (/^runs:/i.test(normalised)) normalised = await checkRunSource(ctx, normalised);
+      if (/^runs:/i.test(normalised)) normalised = await checkRunSource(ctx, normalised, /^runs:/i.test(source));
       await store.getRegisteredModel(name).catch(async (err) => {
         if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
         await store.createRegisteredModel(name);
