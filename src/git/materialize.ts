@@ -133,7 +133,8 @@ function updateMetric(mlruns: string, rel: string, abs: string, local: Buffer, n
   const add = missingLines(metricLines(nextText), have);
   if (isLiveRun(mlruns, rel)) {
     if (add.length === 0 && sep === '') return false;
-    appendOnce(abs, sep + add.map((line) => `${line}\n`).join(''));
+    // appendOnce restores the missing final newline itself, in the same write().
+    appendOnce(abs, add.map((line) => `${line}\n`).join(''));
     return true;
   }
   const extra = unchangedSinceCommit ? [] : missingLines(have, metricLines(nextText));
