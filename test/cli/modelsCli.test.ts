@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolatedEnv, tempDir } from '../helpers/env.js';
@@ -46,5 +47,20 @@ describe('models on the command line', () => {
       expect(r.stderr, bad).toMatch(/^mltrack: error INVALID_ARGUMENT: Invalid value for max_results/);
     }
     expect(spawnCli(['models', 'versions', 'no-such'], { cwd, env }).stderr).toMatch(/^mltrack: error NOT_FOUND/);
+  });
+
+  it('history of an unknown model is NOT_FOUND; a bare run id registers before its model folder exists', () => {
+    const cwd = tempDir();
+    const env = isolatedEnv(cwd);
+    execFileSync('git', ['init', '-q'], { cwd, env });
+    expect(spawnCli(['init'], { cwd, env }).code).toBe(0);
+    const unknown = spawnCli(['models', 'history', 'nope'], { cwd, env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^mltrack: error NOT_FOUND: .*nope/);
+    const runId = spawnCli(['start-run', '-n', 'later'], { cwd, env }).stdout.trim();
+    expect(spawnCli(['models', 'register', runId, 'churn'], { cwd, env }).code).toBe(0);
+    const history = spawnCli(['models', 'history', 'churn'], { cwd, env });
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/no registry history for 'churn' yet/);
   });
 });

@@ -369,6 +369,8 @@ Examples:
     .action(run(async (ctx, name: string) => {
       const { trusted, untrusted } = await partitionRegistryTags(findRepo(ctx.cwd), branchRef(ctx.config().branch));
       const records = trusted.filter((r) => r.event.model === name);
+      // No event and no such model in the files: a typo, not an empty history. (A deleted model keeps its tags.)
+      if (records.length === 0 && !untrusted.some((u) => u.record.event.model === name)) await readRegistry(ctx).getRegisteredModel(name);
       for (const u of untrusted.filter((u) => u.record.event.model === name)) ctx.out.warn(`untrusted registry tag '${u.record.tag}' left out of the history: ${u.why}`);
       if (ctx.out.json) {
         return ctx.out.data({
