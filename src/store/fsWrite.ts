@@ -74,7 +74,9 @@ export function appendOnce(target: string, data: string): void {
     if (size > 0) {
       const last = Buffer.alloc(1);
       readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) data = '\n' + data;
+      // A file that ends mid-line gets its newline back, unless it is still growing: a large write
+      // by another appender raises the size page by page, and that write ends with its own newline.
+      if (last[0] !== 0x0a && fstatSync(fd).size === size) data = '\n' + data;
     }
     const bytes = Buffer.from(data, 'utf8');
     const written = writeSync(fd, bytes);
