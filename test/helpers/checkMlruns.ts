@@ -58,6 +58,18 @@ class Checker {
     }
   }
 
+  /** A meta.yaml that exists and reads as a mapping, or null (a problem is recorded if it is not one). */
+  loadMapping(path: string): Record<string, unknown> | null {
+    if (!existsSync(path)) return null;
+    const meta = this.load(path);
+    if (meta === undefined) return null;
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+      this.bad(path, 'not a mapping');
+      return null;
+    }
+    return meta as Record<string, unknown>;
+  }
+
   checkKeyFiles(folder: string, what: 'metric' | 'param' | 'tag'): void {
     if (!existsSync(folder)) return;
     const visit = (rel: string) => {
@@ -100,14 +112,8 @@ class Checker {
 
   checkRun(experimentId: string, runDir: string): void {
     const metaPath = join(runDir, 'meta.yaml');
-    if (!existsSync(metaPath)) return;
-    const meta = this.load(metaPath);
-    if (meta === undefined) return;
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-      this.bad(metaPath, 'not a mapping');
-      return;
-    }
-    const m = meta as Record<string, unknown>;
+    const m = this.loadMapping(metaPath);
+    if (!m) return;
     const missing = RUN_KEYS.filter((k) => !(k in m));
     if (missing.length)
       this.bad(metaPath, `missing keys ${missing.join(', ')}${missing.includes('run_uuid') ? ' (MLflow 2.x cannot read a run without run_uuid)' : ''}`);
@@ -139,14 +145,8 @@ class Checker {
       return;
     }
     const metaPath = join(experimentDir, 'meta.yaml');
-    if (!existsSync(metaPath)) return;
-    const meta = this.load(metaPath);
-    if (meta === undefined) return;
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-      this.bad(metaPath, 'not a mapping');
-      return;
-    }
-    const m = meta as Record<string, unknown>;
+    const m = this.loadMapping(metaPath);
+    if (!m) return;
     for (const key of ['artifact_location', 'experiment_id', 'lifecycle_stage', 'name']) if (!(key in m)) this.bad(metaPath, `missing ${key}`);
     if (m.experiment_id !== id) this.bad(metaPath, `experiment_id ${repr(m.experiment_id)} is not the string '${id}'`);
     if (!isString(m.name)) this.bad(metaPath, `name reads back as ${kind(m.name)} ${repr(m.name)}`);
