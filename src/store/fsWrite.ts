@@ -55,6 +55,30 @@ export function createExclusive(target: string, data: string | Uint8Array, tempD
   }
 }
 
+/** How long a torn final line may be another appender's write in progress (it set the mtime when it began). */
+const APPEND_SETTLE_MS = 1000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Whether the file ends mid-line because an earlier writer died there (restore the newline), as
+ * opposed to another appender being in the middle of its write (which ends with its own newline).
+ * A write in progress grows the file page by page and set the mtime when it began, so a torn tail
+ * with a fresh mtime is watched until it ends in a newline or has stayed torn for the settle time.
+ */
+function endsMidLine(fd: number): boolean {
+  const last = Buffer.alloc(1);
+  const deadline = Date.now() + APPEND_SETTLE_MS;
+  for (;;) {
+    const { size, mtimeMs } = fstatSync(fd);
+    if (size === 0) return false;
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return false;
+    const now = Date.now();
+    if (now - mtimeMs >= APPEND_SETTLE_MS || now >= deadline) return true;
+    Atomics.wait(pause, 0, 0, 2);
+  }
+}
+
 /**
  * Append with O_APPEND in one write() call, so concurrent writers never interleave within a line.
  * A file whose last line lost its newline (a crash, an editor) gets it back first, in the same write,
@@ -70,14 +94,7 @@ export function appendOnce(target: string, data: string): void {
     fd = openSync(target, 'a+');
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      // A file that ends mid-line gets its newline back, unless it is still growing: a large write
-      // by another appender raises the size page by page, and that write ends with its own newline.
-      if (last[0] !== 0x0a && fstatSync(fd).size === size) data = '\n' + data;
-    }
+    if (endsMidLine(fd)) data = '\n' + data;
     const bytes = Buffer.from(data, 'utf8');
     const written = writeSync(fd, bytes);
     // A second write() could interleave with another writer's lines: report a short write instead.
