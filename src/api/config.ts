@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { fail } from '../format/errors.js';
 import { fileUriToPath } from '../format/fileUri.js';
+import { parseSettingsText } from '../format/settingsText.js';
 import { parseGates, type Gates } from '../registry/gates.js';
 
 export const CONFIG_FILE = '.mltrack.yml';
@@ -163,16 +163,8 @@ export function readConfigFile(path: string): ConfigLayer {
  * `rev:.mltrack.yml` for a copy read from git), `base` resolves its relative paths.
  */
 export function parseConfigText(text: string, where: string, base: string): ConfigLayer {
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (err) {
-    throw fail('CONFIG_ERROR', `${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw fail('CONFIG_ERROR', `${where}: expected a mapping of settings`);
   const layer: ConfigLayer = {};
-  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(parseSettingsText(text, where))) {
     const apply = FILE_KEYS[key];
     if (apply) apply(layer, value, base, `${where}: ${key}`);
     else if (!KNOWN_SECTIONS.has(key)) throw fail('CONFIG_ERROR', `${where}: unknown setting '${key}' (known: ${[...Object.keys(FILE_KEYS), ...KNOWN_SECTIONS].join(', ')})`);

@@ -8,8 +8,8 @@
  *      when there is one: what the team already agreed.
  *   3. That revision has no `.mltrack.yml`, or there is no upstream: the local `.mltrack.yml`.
  */
-import { parse } from 'yaml';
 import { fail } from '../format/errors.js';
+import { parseSettingsText } from '../format/settingsText.js';
 import { ObjectReader } from '../git/objectStore.js';
 import { git, resolveRef, type GitRepo } from '../git/repo.js';
 import { parseGates, type Gates } from './gates.js';
@@ -24,15 +24,7 @@ export interface GateSource {
 
 /** The `gates` section of a `.mltrack.yml` given as text (other settings are the config loader's). */
 export function gatesFromConfigText(text: string, where: string): Gates {
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (err) {
-    throw fail('CONFIG_ERROR', `${where}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw fail('CONFIG_ERROR', `${where}: expected a mapping of settings`);
-  const value = (data as Record<string, unknown>).gates;
+  const value = parseSettingsText(text, where).gates;
   return value === undefined ? {} : parseGates(value, `${where}: gates`);
 }
 
