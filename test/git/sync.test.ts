@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileStore } from '../../src/store/FileStore.js';
 import { checkMlruns } from '../helpers/checkMlruns.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
-import { git, isolatedEnv, tempDir } from '../helpers/env.js';
+import { git } from '../helpers/env.js';
+import { teamRemote } from '../helpers/remotes.js';
 import { snapshotFiles } from '../helpers/snapshot.js';
 
 /** A bare remote and two clones of it, each with the same code commit. */
 function team() {
-  const home = tempDir();
-  const env = isolatedEnv(home);
-  const remote = join(home, 'remote.git');
-  git(home, env, 'init', '-q', '--bare', remote);
-  const seed = join(home, 'seed');
-  git(home, env, 'init', '-q', seed);
-  writeFileSync(join(seed, 'train.py'), 'print(1)\n');
-  git(seed, env, 'add', '.');
-  git(seed, env, 'commit', '-qm', 'code');
-  git(seed, env, 'push', '-q', remote, 'HEAD:main');
-  const clone = (name: string) => {
-    const dir = join(home, name);
-    git(home, env, 'clone', '-q', remote, dir);
-    return dir;
-  };
+  const { env, remote, clone } = teamRemote();
   return { env, remote, a: clone('alice'), b: clone('bob') };
 }
 

@@ -1,29 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { codeownersPattern } from '../../src/registry/github.js';
 import { RegistryStore } from '../../src/store/RegistryStore.js';
 import { runCli } from '../helpers/cli.js';
-import { git, isolatedEnv, tempDir } from '../helpers/env.js';
+import { git } from '../helpers/env.js';
+import { codeRepo, inProcessGitEnv } from '../helpers/remotes.js';
 
-let savedEnv: NodeJS.ProcessEnv;
-beforeAll(() => {
-  savedEnv = { ...process.env };
-});
-afterAll(() => {
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-});
+const useGitEnv = inProcessGitEnv();
 
 function repo() {
-  const env = isolatedEnv(tempDir());
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_') || key === 'HOME') delete process.env[key];
-  Object.assign(process.env, env);
-  const dir = tempDir();
-  git(dir, env, 'init', '-q');
-  git(dir, env, 'commit', '-q', '--allow-empty', '-m', 'code');
-  return { dir, env };
+  const env = useGitEnv();
+  return { dir: codeRepo(env), env };
 }
 
 describe('mltrack init --github', () => {

@@ -5,7 +5,7 @@
  * tags follow; then a hand-edited stage that breaks a gate and tags that disagree with the files are
  * each reported with the model, the version and the rule.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,8 @@ import { checkTagsAgree } from '../../src/registry/tagState.js';
 import { FileStore } from '../../src/store/FileStore.js';
 import { FsTreeReader } from '../../src/store/FsTreeReader.js';
 import { runCli } from '../helpers/cli.js';
-import { git, isolatedEnv, tempDir } from '../helpers/env.js';
+import { git } from '../helpers/env.js';
+import { inProcessGitEnv, teamRemote } from '../helpers/remotes.js';
 import { snapshotFiles } from '../helpers/snapshot.js';
 
 const GATES = `gates:
@@ -27,36 +28,11 @@ const GATES = `gates:
 `;
 const T0 = 1_767_000_000_000;
 
-let savedEnv: NodeJS.ProcessEnv;
-beforeAll(() => {
-  savedEnv = { ...process.env };
-});
-afterAll(() => {
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-});
+const useGitEnv = inProcessGitEnv();
 
-/** A bare remote reached through a file:// URL, a code commit on main, and clones of it. git run in-process sees the same isolated env. */
+/** The team's remote, cloned through its file:// URL; git run in-process sees the same isolated env. */
 function team() {
-  const home = tempDir();
-  const env = isolatedEnv(home);
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_') || key === 'HOME' || key === 'XDG_CONFIG_HOME') delete process.env[key];
-  Object.assign(process.env, env);
-  const remote = join(home, 'remote.git');
-  git(home, env, 'init', '-q', '--bare', remote);
-  const url = `file://${remote}`;
-  const seed = join(home, 'seed');
-  git(home, env, 'init', '-q', seed);
-  writeFileSync(join(seed, 'train.py'), 'print("train")\n');
-  git(seed, env, 'add', '.');
-  git(seed, env, 'commit', '-qm', 'code');
-  git(seed, env, 'push', '-q', url, 'HEAD:main');
-  const clone = (name: string) => {
-    const dir = join(home, name);
-    git(home, env, 'clone', '-q', url, dir);
-    return dir;
-  };
-  return { env, remote, url, clone };
+  return teamRemote({ env: useGitEnv(), cloneFromUrl: true });
 }
 
 async function cli(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]) {
