@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
+import { openRegistry } from '../../api/registryStore.js';
 import { currentUser } from '../../api/systemTags.js';
 import { relative } from 'node:path';
 import { fail } from '../../format/errors.js';
@@ -9,9 +10,9 @@ import { canonicalStage } from '../../format/registryMeta.js';
 import { evaluateGates, gatesFor, runOfVersion } from '../../registry/gates.js';
 import { CONFIG_PATH, resolveGates } from '../../registry/gateSource.js';
 import { FsTreeReader } from '../../store/FsTreeReader.js';
-import { assertTaggableModelName, tagToStage } from '../../format/registryTags.js';
+import { assertTaggableModelName, parseEventMessage, tagToStage } from '../../format/registryTags.js';
 import { findRepo } from '../../git/repo.js';
-import { partitionRegistryTags, REASON_TAG, registryEventLogPath, syncRegistryTags } from '../../git/registryTags.js';
+import { partitionRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
 import { ObjectReader } from '../../git/objectStore.js';
 import { branchRef } from '../../git/trackingLayout.js';
 import { proposeTransition } from '../../registry/propose.js';
@@ -23,13 +24,7 @@ import { cell, formatTime } from '../output.js';
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
 function registry(ctx: CliContext): RegistryStore {
-  let eventLog: string | null = null;
-  try {
-    eventLog = registryEventLogPath(findRepo(ctx.cwd).gitdir);
-  } catch {
-    // no repository: nothing will be committed, so no event waits for a commit
-  }
-  return new RegistryStore(ctx.config().mlruns, { eventLog });
+  return openRegistry(ctx.config().mlruns, ctx.cwd);
 }
 
 /** For commands that only read: a missing tree is NOT_FOUND, never an empty registry. */
@@ -372,6 +367,13 @@ Examples:
       // No event and no such model in the files: a typo, not an empty history. (A deleted model keeps its tags.)
       if (records.length === 0 && !untrusted.some((u) => u.record.event.model === name)) await readRegistry(ctx).getRegisteredModel(name);
       for (const u of untrusted.filter((u) => u.record.event.model === name)) ctx.out.warn(`untrusted registry tag '${u.record.tag}' left out of the history: ${u.why}`);
+      const changedBy = (message: string) => {
+        try {
+          return parseEventMessage(message).changedBy ?? null;
+        } catch {
+          return null; // a hand-made annotation that is not ours
+        }
+      };
       if (ctx.out.json) {
         return ctx.out.data({
           untrusted: untrusted.filter((u) => u.record.event.model === name).map((u) => ({ tag: u.record.tag, why: u.why })),
@@ -383,6 +385,7 @@ Examples:
             timestamp: r.event.timestamp ?? null,
             time: r.at,
             tagger: r.tagger,
+            changed_by: changedBy(r.message),
             tagged_at: r.time,
             commit: r.commit,
             reason: /^reason: (.*)$/m.exec(r.message)?.[1] ? JSON.parse(/^reason: (.*)$/m.exec(r.message)![1]!) : null,
@@ -394,7 +397,9 @@ Examples:
         const what = r.event.kind === 'registered' ? `registered v${r.event.version}` : `v${r.event.version} → ${stageColour(ctx, tagToStage(r.event.stage!))}`;
         const when = formatTime(r.at);
         const reason = /^reason: (.*)$/m.exec(r.message)?.[1];
-        ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', r.tagger)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
+        // The server's authenticated user made the change; the tagger only committed it.
+        const who = changedBy(r.message) ?? r.tagger;
+        ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', who)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
       }
     }));
 
