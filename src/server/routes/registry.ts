@@ -6,7 +6,8 @@ import type { Principal } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { addEndpoint, bool, int, keyValueList, str, strList } from '../endpoint.js';
 import { HttpError } from '../httpErrors.js';
-import { modelVersionOut, pairsToRecord, registeredModelOut } from '../json.js';
+import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
+import { pairsToRecord } from '../json.js';
 
 
 function versionNumber(text: string | number): number {
@@ -43,7 +44,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'POST', path: '/registered-models/create', role: 'write', args: { name: str, tags: keyValueList, description: str }, required: ['name'],
     async handle(a, principal) {
       const m = await inModel(a.name, () => as(principal).createRegisteredModel(a.name, { description: a.description ?? null, tags: pairsToRecord(a.tags) }));
-      return { registered_model: registeredModelOut(m) };
+      return { registered_model: registeredModelJson(m) };
     },
   });
 
@@ -51,7 +52,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'POST', path: '/registered-models/rename', role: 'write', args: { name: str, new_name: str }, required: ['name', 'new_name'],
     async handle(a, principal) {
       const m = await inModel(a.name, () => as(principal).renameRegisteredModel(a.name, a.new_name));
-      return { registered_model: registeredModelOut(m) };
+      return { registered_model: registeredModelJson(m) };
     },
   });
 
@@ -59,7 +60,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'PATCH', path: '/registered-models/update', role: 'write', args: { name: str, description: str }, required: ['name'],
     async handle(a, principal) {
       const m = await inModel(a.name, () => as(principal).updateRegisteredModel(a.name, a.description ?? null));
-      return { registered_model: registeredModelOut(m) };
+      return { registered_model: registeredModelJson(m) };
     },
   });
 
@@ -74,7 +75,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ name: string }>(app, {
     method: 'GET', path: '/registered-models/get', role: 'read', args: { name: str }, required: ['name'],
     async handle(a) {
-      return { registered_model: registeredModelOut(await registry.getRegisteredModel(a.name)) };
+      return { registered_model: registeredModelJson(await registry.getRegisteredModel(a.name)) };
     },
   });
 
@@ -82,7 +83,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'GET', path: '/registered-models/search', role: 'read', args: { filter: str, max_results: int, order_by: strList, page_token: str },
     async handle(a) {
       const page = await registry.searchRegisteredModels(searchArgs(a));
-      const out: { registered_models: unknown[]; next_page_token?: string } = { registered_models: page.items.map(registeredModelOut) };
+      const out: { registered_models: unknown[]; next_page_token?: string } = { registered_models: page.items.map(registeredModelJson) };
       if (page.nextPageToken) out.next_page_token = page.nextPageToken;
       return out as never;
     },
@@ -92,7 +93,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: ['POST', 'GET'], path: '/registered-models/get-latest-versions', role: 'read', args: { name: str, stages: strList }, required: ['name'],
     async handle(a) {
       const versions = await registry.getLatestVersions(a.name, a.stages && a.stages.length ? a.stages : undefined);
-      return { model_versions: versions.map(modelVersionOut) };
+      return { model_versions: versions.map(modelVersionJson) };
     },
   });
 
@@ -134,7 +135,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ name: string; alias: string }>(app, {
     method: 'GET', path: '/registered-models/alias', role: 'read', args: { name: str, alias: str }, required: ['name', 'alias'],
     async handle(a) {
-      return { model_version: modelVersionOut(await registry.getModelVersionByAlias(a.name, a.alias)) };
+      return { model_version: modelVersionJson(await registry.getModelVersionByAlias(a.name, a.alias)) };
     },
   });
 
@@ -145,7 +146,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const mv = await inModel(a.name, () => as(principal).createModelVersion(a.name, {
         source: a.source, runId: a.run_id || null, runLink: a.run_link || null, description: a.description ?? null, tags: pairsToRecord(a.tags),
       }));
-      return { model_version: modelVersionOut(mv) };
+      return { model_version: modelVersionJson(mv) };
     },
   });
 
@@ -154,7 +155,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async handle(a, principal) {
       const version = versionNumber(a.version);
       const mv = await inModel(a.name, () => as(principal).updateModelVersion(a.name, version, a.description ?? null));
-      return { model_version: modelVersionOut(mv) };
+      return { model_version: modelVersionJson(mv) };
     },
   });
 
@@ -169,7 +170,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
         await as(principal).transitionModelVersionStage(a.name, version, stage, Boolean(a.archive_existing_versions));
         return registry.getModelVersion(a.name, version);
       });
-      return { model_version: modelVersionOut(mv) };
+      return { model_version: modelVersionJson(mv) };
     },
   });
 
@@ -188,7 +189,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ name: string; version: string }>(app, {
     method: 'GET', path: '/model-versions/get', role: 'read', args: { name: str, version: str }, required: ['name', 'version'],
     async handle(a) {
-      return { model_version: modelVersionOut(await registry.getModelVersion(a.name, a.version)) };
+      return { model_version: modelVersionJson(await registry.getModelVersion(a.name, a.version)) };
     },
   });
 
@@ -196,7 +197,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'GET', path: '/model-versions/search', role: 'read', args: { filter: str, max_results: int, order_by: strList, page_token: str },
     async handle(a) {
       const page = await registry.searchModelVersions(searchArgs(a));
-      const out: { model_versions: unknown[]; next_page_token?: string } = { model_versions: page.items.map(modelVersionOut) };
+      const out: { model_versions: unknown[]; next_page_token?: string } = { model_versions: page.items.map(modelVersionJson) };
       if (page.nextPageToken) out.next_page_token = page.nextPageToken;
       return out as never;
     },
