@@ -12,6 +12,7 @@ import type { Config } from '../api/config.js';
 import { openRegistry } from '../api/registryStore.js';
 import { fail } from '../format/errors.js';
 import { FileStore } from '../store/FileStore.js';
+import { LoggedModelStore } from '../store/LoggedModelStore.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost, Users } from './auth.js';
 import type { ServerContext } from './context.js';
@@ -67,10 +68,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       () => undefined,
       (err: Error) => warn(`auto-commit failed: ${err.message}`),
     );
+  const artifactsRoot = resolve(options.artifactsDestination ?? config.mlruns);
   const ctx: ServerContext = {
     store,
     registry,
-    artifactsRoot: resolve(options.artifactsDestination ?? config.mlruns),
+    loggedModels: new LoggedModelStore(store, { artifactRoot: artifactsRoot === store.root ? undefined : artifactsRoot }),
+    artifactsRoot,
     queue,
     hooks: {
       runEnded: (runId) => commit(runId),

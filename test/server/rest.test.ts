@@ -2,7 +2,7 @@
  * Raw HTTP against a real `mltrack server`: every endpoint of spec/rest-api.md, its happy path and
  * an error path with MLflow's HTTP status and error_code; the tree written stays readable.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
@@ -319,8 +319,8 @@ describe('logged models (MLflow 3.x log_model)', () => {
   });
 });
 
-describe('logged-model search (MLflow 3.x search_logged_models)', () => {
-  it('filters on attributes, metrics, params and tags; datasets; order_by objects; page tokens; errors', async () => {
+describe('logged-model metrics and search (MLflow 3.x)', () => {
+  it('log-metric and log-batch with model_id; search filters on attributes, metrics, params and tags; datasets; order_by objects; page tokens; errors', async () => {
     await fresh();
     const runId = (await api('POST', '/runs/create', { experiment_id: '0' })).body.run.info.run_id;
     const create = async (name: string, params: Record<string, string>, tags: Record<string, string>) => {
@@ -331,15 +331,22 @@ describe('logged-model search (MLflow 3.x search_logged_models)', () => {
     const ridge = await create('ridge', { alpha: '0.1' }, { team: 'risk' });
     const lasso = await create('lasso', { alpha: '0.5' }, {});
     expect((await api('PATCH', `/logged-models/${gbm}`, { status: 'LOGGED_MODEL_READY' })).status).toBe(200);
-    // Metric lines as MLflow's file store writes them for a logged model: ts value step run_id [dataset_name dataset_digest].
-    const metric = (id: string, key: string, lines: string[]) => {
-      const metrics = join(dir, 'mlruns', '0', 'models', id, 'metrics');
-      mkdirSync(metrics, { recursive: true });
-      writeFileSync(join(metrics, key), lines.map((l) => `${l}\n`).join(''));
-    };
-    metric(gbm, 'auc', [`100 0.91 0 ${runId} holdout d1`, `200 0.93 1 ${runId} holdout d1`]);
-    metric(ridge, 'auc', [`100 0.85 0 ${runId} train d0`, `300 0.95 0 ${runId} holdout d1`]);
-    metric(lasso, 'auc', [`100 0.80 0 ${runId}`]);
+    // MLflow 3.x logs a model's metrics with model_id (and the dataset) on log-metric and log-batch.
+    const point = (model: string, value: number, timestamp: number, dataset?: [string, string]) =>
+      ({ key: 'auc', value, timestamp, step: 0, model_id: model, ...(dataset ? { dataset_name: dataset[0], dataset_digest: dataset[1] } : {}) });
+    expect((await api('POST', '/runs/log-metric', { run_id: runId, ...point(gbm, 0.91, 100, ['holdout', 'd1']) })).status).toBe(200);
+    expect((await api('POST', '/runs/log-metric', { run_id: runId, ...point(gbm, 0.93, 200, ['holdout', 'd1']) })).status).toBe(200);
+    expect((await api('POST', '/runs/log-batch', { run_id: runId, metrics: [point(ridge, 0.85, 100, ['train', 'd0']), point(ridge, 0.95, 300, ['holdout', 'd1'])] })).status).toBe(200);
+    expect((await api('POST', '/runs/log-metric', { run_id: runId, ...point(lasso, 0.8, 100) })).status).toBe(200);
+    expectError(await api('POST', '/runs/log-metric', { run_id: runId, ...point('m-00000000000000000000000000000000', 1, 1) }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expectError(await api('POST', '/runs/log-metric', { run_id: runId, ...point(lasso, 1, 1, ['hold out', 'd9']) }), 400, 'INVALID_PARAMETER_VALUE');
+    // The lines MLflow's file store writes for a logged model: ts value step run_id [dataset_name dataset_digest].
+    expect(readFileSync(join(dir, 'mlruns', '0', 'models', ridge, 'metrics', 'auc'), 'utf8')).toBe(`100 0.85 0 ${runId} train d0\n300 0.95 0 ${runId} holdout d1\n`);
+    expect(readFileSync(join(dir, 'mlruns', '0', 'models', lasso, 'metrics', 'auc'), 'utf8')).toBe(`100 0.8 0 ${runId}\n`);
+    const ridgeMetrics = (await api('GET', `/logged-models/${ridge}`)).body.model.data.metrics;
+    expect(ridgeMetrics[1]).toEqual({ key: 'auc', value: 0.95, timestamp: 300, step: 0, run_id: runId, model_id: ridge, dataset_name: 'holdout', dataset_digest: 'd1' });
+    // The run has every value too.
+    expect((await api('GET', '/metrics/get-history', { run_id: runId, metric_key: 'auc' })).body.metrics).toHaveLength(5);
 
     const search = async (args: Record<string, unknown>) => {
       const reply = await api('POST', '/logged-models/search', { experiment_ids: ['0'], ...args });

@@ -8,7 +8,6 @@ import { fileInfoJson, metricValueJson, type Json } from '../../format/restJson.
 import { searchLoggedModels, type DatasetRef, type LoggedModelOrder } from '../../format/search/index.js';
 import { listArtifacts } from '../../store/artifacts.js';
 import type { LoggedModelLocation, LoggedModelStatus } from '../../store/LoggedModelReader.js';
-import { LoggedModelStore } from '../../store/LoggedModelStore.js';
 import { presentArtifactUri, type ServerContext } from '../context.js';
 import { addEndpoint, bool, int, keyValueList, str, strList } from '../endpoint.js';
 import { pairsToRecord } from '../json.js';
@@ -39,14 +38,18 @@ export function loggedModelOut(ctx: ServerContext, loc: LoggedModelLocation): Js
   if (m.modelType) info.model_type = m.modelType;
   if (m.sourceRunId) info.source_run_id = m.sourceRunId;
   if (m.statusMessage) info.status_message = m.statusMessage;
-  const metrics = Object.values(m.metrics).flat().map((x) => ({ key: x.key, value: metricValueJson(x.value), timestamp: x.timestamp, step: x.step, run_id: x.runId, model_id: m.modelId }));
+  const metrics = Object.values(m.metrics).flat().map((x) => {
+    const out: { [key: string]: Json } = { key: x.key, value: metricValueJson(x.value), timestamp: x.timestamp, step: x.step, run_id: x.runId, model_id: m.modelId };
+    if (x.datasetName) Object.assign(out, { dataset_name: x.datasetName, dataset_digest: x.datasetDigest ?? '' });
+    return out;
+  });
   return { info, data: { params: kv(m.params), metrics } };
 }
 
 const modelId = (req: FastifyRequest) => (req.params as { model_id: string }).model_id;
 
 export function loggedModelRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const models = new LoggedModelStore(ctx.store, { artifactRoot: ctx.artifactsRoot === ctx.store.root ? undefined : ctx.artifactsRoot });
+  const models = ctx.loggedModels;
   const inModel = <T>(id: string, task: () => Promise<T>) => ctx.queue.run(`logged-model:${id}`, task);
 
   addEndpoint<{ experiment_id: string; name?: string; model_type?: string; source_run_id?: string; params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] }>(app, {
