@@ -2,13 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../../format/errors.js';
 import { canonicalStage } from '../../format/registryMeta.js';
+import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
 import type { Principal } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { addEndpoint, bool, int, keyValueList, str, strList } from '../endpoint.js';
 import { HttpError } from '../httpErrors.js';
-import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
 import { pairsToRecord } from '../json.js';
-
 
 function versionNumber(text: string | number): number {
   const n = Number(String(text).trim());
@@ -21,10 +20,9 @@ function searchArgs(a: { filter?: string; max_results?: number; order_by?: strin
 }
 
 export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { queue } = ctx;
+  const { registry, queue } = ctx;
   /** The registry as the request's user: every change it makes records who made it (spec/rest-api.md, Users). */
-  const as = (principal: Principal | null) => ctx.registry.as(principal?.name ?? null);
-  const registry = ctx.registry;
+  const as = (principal: Principal | null) => registry.as(principal?.name ?? null);
   /** Registry writes of one model run one at a time, then commit when the config asks. */
   const inModel = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
     const result = await queue.run(`model:${name}`, task);
