@@ -66,7 +66,7 @@ export class RegistryStore {
     if (this.eventLog) appendRegistryEvent(this.eventLog, { ...event, changedBy: this.user });
   }
 
-  /** Records who changed a model or version directory (before its meta is rewritten, so readers see both together). */
+  /** Records who made the change in a model or version directory (no user: the tag goes). */
   private stampUser(ownerDir: string): void {
     if (this.user) this.writeTag(ownerDir, CHANGED_BY_TAG, this.user);
     else rmSync(join(ownerDir, TAGS_DIR, CHANGED_BY_TAG), { force: true });
