@@ -9,9 +9,9 @@ import type { Page } from '../entities.js';
 import { fail } from '../errors.js';
 import { allOf, METRIC_COMPARATORS, numericTest, own, stringTest, type Test } from './compare.js';
 import { paginate } from './pageToken.js';
-import { parseFilterSyntax, quotedStringValue, type Comparator, type FilterClause, type SyntaxClause } from './parseFilter.js';
+import { parseFilterSyntax, quotedStringValue, type FilterClause, type SyntaxClause } from './parseFilter.js';
 import { oneLine, quoteForMessage as q } from './python.js';
-import { resolveRunClause, resolveRunIdentifier, translateKeyAlias } from './runFilter.js';
+import { checkComparator, resolveRunClause, resolveRunIdentifier, translateKeyAlias } from './runFilter.js';
 
 export interface SearchableLoggedModel {
   modelId: string;
@@ -59,11 +59,6 @@ function attribute(m: SearchableLoggedModel, key: string): string | number | nul
     case 'last_updated_timestamp': return m.lastUpdatedTimestamp;
     default: throw fail('INVALID_FILTER', `Invalid logged model search key ${q(key)}`);
   }
-}
-
-function checkComparator(allowed: ReadonlySet<string>, s: SyntaxClause, what: string): Comparator {
-  if (!allowed.has(s.comparator)) throw fail('INVALID_FILTER', `Invalid comparator ${q(s.comparator)} for ${what} in ${q(s.text)}; expected one of ${[...allowed].join(', ')}`);
-  return s.comparator as Comparator;
 }
 
 /** Metrics, params and tags follow the runs rules; attributes are the logged model's own, and any of them may take a list. */
