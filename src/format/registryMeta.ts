@@ -80,6 +80,22 @@ function stringList(f: YamlFields, key: string): string[] {
   return node.items.flatMap((item) => (item.kind === 'scalar' && item.pyType !== 'null' ? [item.text] : []));
 }
 
+/** A version as the registry reads it: its meta with its tags and the aliases pointing at it. */
+export interface ModelVersion extends Omit<ModelVersionMeta, 'aliasesSnapshot'> {
+  tags: Record<string, string>;
+  /** Aliases whose file content is exactly this version's directory suffix, sorted. */
+  aliases: string[];
+}
+
+/** A registered model as the registry reads it. */
+export interface RegisteredModel extends Omit<RegisteredModelMeta, 'aliasesSnapshot'> {
+  tags: Record<string, string>;
+  /** alias -> the verbatim content of `aliases/<alias>` (normally the version number). */
+  aliases: Record<string, string>;
+  /** Highest version per stage among None, Staging, Production and Archived, ordered by version. */
+  latestVersions: ModelVersion[];
+}
+
 /** Read `models/<name>/meta.yaml`. `name` is required, as `RegisteredModel(name, ...)` requires it. */
 export function parseRegisteredModelMeta(text: string, where: string): RegisteredModelMeta {
   const f = YamlFields.parse(text, where);

@@ -96,6 +96,9 @@ export function parseRegistryTag(tag: string): RegistryEvent | null {
   return null;
 }
 
+/** Version and registered-model tag naming the user of the last registry change (absent: not known). */
+export const CHANGED_BY_TAG = 'mltrack.changed_by';
+
 /** What the annotation of a registry tag says, beyond the tag name. */
 export interface EventAnnotation {
   event: RegistryEvent;
@@ -123,9 +126,16 @@ export function formatEventMessage(a: EventAnnotation): string {
   return lines.join('\n') + '\n';
 }
 
-export function parseEventMessage(message: string): { runId: string | null; reason: string | null; commit: string | null; time: number | null } {
+export function parseEventMessage(message: string): { runId: string | null; reason: string | null; commit: string | null; time: number | null; changedBy?: string | null } {
   const field = (key: string) => new RegExp(`^${key}: (.*)$`, 'm').exec(message)?.[1] ?? null;
   const reason = field('reason');
+  const changedBy = field('changed_by');
   const time = Number(field('time') ?? NaN);
-  return { runId: field('run_id') || null, reason: reason ? (JSON.parse(reason) as string) : null, commit: field('commit'), time: Number.isSafeInteger(time) ? time : null };
+  return {
+    runId: field('run_id') || null,
+    reason: reason ? (JSON.parse(reason) as string) : null,
+    commit: field('commit'),
+    time: Number.isSafeInteger(time) ? time : null,
+    changedBy: changedBy ? (JSON.parse(changedBy) as string) : null,
+  };
 }

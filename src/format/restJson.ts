@@ -3,6 +3,7 @@
  * enums by name), so `--json` output reads like what an MLflow client already knows.
  */
 import type { DatasetInput, Experiment, FileInfo, Metric, Run, RunInfo } from './entities.js';
+import type { ModelVersion, RegisteredModel } from './registryMeta.js';
 
 export type Json = null | boolean | number | string | bigint | Json[] | { [key: string]: Json };
 
@@ -67,6 +68,45 @@ export function runJson(run: Run): Json {
     },
     inputs: { dataset_inputs: run.inputs.map(datasetInputJson) },
   };
+}
+
+/** Drops nulls: protobuf JSON omits unset optional fields. */
+function compact(obj: { [key: string]: Json | undefined }): Json {
+  for (const key of Object.keys(obj)) if (obj[key] === null || obj[key] === undefined) delete obj[key];
+  return obj as Json;
+}
+
+/** model_registry.proto ModelVersion: the version as a string, MLflow's READY when the file has no status. */
+export function modelVersionJson(mv: ModelVersion): Json {
+  return compact({
+    name: mv.name,
+    version: String(mv.version),
+    creation_timestamp: mv.creationTimestamp,
+    last_updated_timestamp: mv.lastUpdatedTimestamp,
+    user_id: mv.userId,
+    current_stage: mv.currentStage,
+    description: mv.description,
+    source: mv.source,
+    run_id: mv.runId,
+    run_link: mv.runLink,
+    status: mv.status ?? 'READY',
+    status_message: mv.statusMessage,
+    tags: kv(mv.tags),
+    aliases: mv.aliases,
+    model_id: mv.modelId,
+  });
+}
+
+export function registeredModelJson(m: RegisteredModel): Json {
+  return compact({
+    name: m.name,
+    creation_timestamp: m.creationTimestamp,
+    last_updated_timestamp: m.lastUpdatedTimestamp,
+    description: m.description,
+    latest_versions: m.latestVersions.map(modelVersionJson),
+    tags: kv(m.tags),
+    aliases: Object.keys(m.aliases).sort().map((alias) => ({ alias, version: m.aliases[alias]! })),
+  });
 }
 
 export function fileInfoJson(f: FileInfo): Json {

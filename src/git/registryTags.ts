@@ -5,7 +5,7 @@
  * history to add the tags a merge (say, of a reviewed pull request) brought without them.
  */
 import { VERSION_DIR_PREFIX, parseModelVersionMeta } from '../format/registryMeta.js';
-import { formatEventMessage, formatRegistryTag, parseEventMessage, parseRegistryTag, stageToTag, type RegistryEvent, type TagStage } from '../format/registryTags.js';
+import { CHANGED_BY_TAG, formatEventMessage, formatRegistryTag, parseEventMessage, parseRegistryTag, stageToTag, type RegistryEvent, type TagStage } from '../format/registryTags.js';
 import { join } from 'node:path';
 import { MODELS_DIR } from '../format/layout.js';
 import { ObjectReader } from './objectStore.js';
@@ -21,8 +21,6 @@ export function registryEventLogPath(gitdir: string): string {
 
 /** Version tag whose value explains a change ("why"); copied into the event's annotation. */
 export const REASON_TAG = 'mltrack.reason';
-/** Version tag naming the authenticated user of the last registry change (mltrack server). */
-export const CHANGED_BY_TAG = 'mltrack.changed_by';
 
 export interface AnnotatedEvent extends RegistryEvent {
   runId: string | null;
@@ -124,11 +122,13 @@ export async function commitRegistryEvents(objects: ObjectReader, before: string
     const startStage = old ? old.currentStage : 'None';
     const endsRight = lastStage ? lastStage.stage === now.currentStage : mine.length > 0 && now.currentStage === startStage;
     const fromLog: AnnotatedEvent[] = [];
+    // Each logged change names its own user; lines written before users were logged fall back to the files.
+    const loggedUser = (e: LoggedRegistryEvent) => (e.changedBy !== undefined ? e.changedBy : now.changedBy);
     if (endsRight) {
       if (!old && !mine.some((e) => e.kind === 'registered')) fromLog.push({ kind: 'registered', model: now.name, version: now.version, runId: now.runId, reason: null, changedBy: now.changedBy, time: now.creationTimestamp });
       for (const e of mine) {
         if (e.kind === 'registered') {
-          if (!old) fromLog.push({ kind: 'registered', model: now.name, version: now.version, runId: e.runId, reason: e.reason, changedBy: now.changedBy, time: e.timestamp });
+          if (!old) fromLog.push({ kind: 'registered', model: now.name, version: now.version, runId: e.runId, reason: e.reason, changedBy: loggedUser(e), time: e.timestamp });
           continue;
         }
         let stage: TagStage;
@@ -137,7 +137,7 @@ export async function commitRegistryEvents(objects: ObjectReader, before: string
         } catch {
           continue;
         }
-        fromLog.push({ kind: 'stage', model: now.name, version: now.version, stage, timestamp: e.timestamp, runId: e.runId, reason: e.reason, changedBy: now.changedBy, time: e.timestamp });
+        fromLog.push({ kind: 'stage', model: now.name, version: now.version, stage, timestamp: e.timestamp, runId: e.runId, reason: e.reason, changedBy: loggedUser(e), time: e.timestamp });
       }
     }
     // Settled either way: the logged events became tags, or the files disagree with them and decide.

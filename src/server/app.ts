@@ -51,7 +51,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions): Promise
   if (users) {
     app.addHook('onRequest', async (req) => {
       const needed = req.routeOptions.config?.role;
-      if (!needed) return; // the UI and unknown paths
+      if (!needed) return; // /health, /version and unknown paths
       const principal = users.authenticate(req.headers.authorization);
       if (!roleAllows(principal.role, needed)) {
         throw new HttpError('PERMISSION_DENIED', `User '${principal.name}' has role ${principal.role}; this needs ${needed}`);
@@ -74,7 +74,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions): Promise
 
   const uiRoot = options.uiRoot;
   if (uiRoot) {
-    app.get('/*', async (req, reply) => {
+    // The UI shows every run: with users on it needs the read role like the API (browsers ask for Basic).
+    app.get('/*', { config: { role: 'read' } }, async (req, reply) => {
       const root = uiRoot();
       const file = root ? resolveStatic(root, req.url) : null;
       if (!file) return sendJson(reply.code(404), { error_code: 'ENDPOINT_NOT_FOUND', message: `No page ${req.url}` });

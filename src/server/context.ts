@@ -4,6 +4,7 @@ import { fileUriToPath } from '../format/fileUri.js';
 import { fail } from '../format/errors.js';
 import { validateArtifactPath } from '../format/validation.js';
 import type { FileStore } from '../store/FileStore.js';
+import type { LoggedModelStore } from '../store/LoggedModelStore.js';
 import type { RegistryStore } from '../store/RegistryStore.js';
 import { KeyedQueue } from './keyedQueue.js';
 import type { Principal } from './auth.js';
@@ -20,6 +21,8 @@ export interface ServerHooks {
 export interface ServerContext {
   store: FileStore;
   registry: RegistryStore;
+  /** MLflow 3.x logged models, beside the runs of `store`. */
+  loggedModels: LoggedModelStore;
   /** Absolute directory behind `mlflow-artifacts:/` (--artifacts-destination; default the mlruns tree). */
   artifactsRoot: string;
   /** Per run id, per model name: writers of one entity run one at a time. */

@@ -9,9 +9,10 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { commitIfAutomatic } from '../api/autoCommit.js';
 import type { Config } from '../api/config.js';
+import { openRegistry } from '../api/registryStore.js';
 import { fail } from '../format/errors.js';
 import { FileStore } from '../store/FileStore.js';
-import { RegistryStore } from '../store/RegistryStore.js';
+import { LoggedModelStore } from '../store/LoggedModelStore.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost, Users } from './auth.js';
 import type { ServerContext } from './context.js';
@@ -58,7 +59,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 
   const store = new FileStore(config.mlruns);
-  const registry = new RegistryStore(config.mlruns);
+  const registry = openRegistry(config.mlruns, cwd);
   const queue = new KeyedQueue();
   const warn = options.onWarning ?? (() => {});
   // git refs move one commit at a time: every commit goes through one queue key.
@@ -67,10 +68,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       () => undefined,
       (err: Error) => warn(`auto-commit failed: ${err.message}`),
     );
+  const artifactsRoot = resolve(options.artifactsDestination ?? config.mlruns);
   const ctx: ServerContext = {
     store,
     registry,
-    artifactsRoot: resolve(options.artifactsDestination ?? config.mlruns),
+    loggedModels: new LoggedModelStore(store, { artifactRoot: artifactsRoot === store.root ? undefined : artifactsRoot }),
+    artifactsRoot,
     queue,
     hooks: {
       runEnded: (runId) => commit(runId),

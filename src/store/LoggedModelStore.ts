@@ -8,11 +8,12 @@ import { join, resolve } from 'node:path';
 import { fail } from '../format/errors.js';
 import { pathToFileUri } from '../format/fileUri.js';
 import { ARTIFACTS_DIR, META_FILE, METRICS_DIR, MODELS_DIR, OUTPUTS_DIR, PARAMS_DIR, TAGS_DIR } from '../format/layout.js';
-import { validateKey, validateValueLength, LIMITS } from '../format/validation.js';
+import { formatMetricLine } from '../format/metricFile.js';
+import { validateKey, validateMetricValue, validateStep, validateTimestamp, validateValueLength, LIMITS } from '../format/validation.js';
 import { dumpYaml } from '../format/yaml.js';
 import type { Step } from '../format/entities.js';
 import type { FileStore } from './FileStore.js';
-import { writeAtomic } from './fsWrite.js';
+import { appendOnce, writeAtomic } from './fsWrite.js';
 import { FsTreeReader } from './FsTreeReader.js';
 import { LoggedModelReader, type LoggedModel, type LoggedModelLocation, type LoggedModelStatus } from './LoggedModelReader.js';
 
@@ -25,6 +26,16 @@ export interface CreateLoggedModelInput {
   sourceRunId?: string | null;
   params?: Record<string, string>;
   tags?: Record<string, string>;
+}
+
+/** A metric logged with a model_id (MLflow 3.x), optionally computed on a dataset. */
+export interface ModelMetricInput {
+  key: string;
+  value: number;
+  timestamp: number;
+  step?: Step;
+  datasetName?: string | null;
+  datasetDigest?: string | null;
 }
 
 function newModelId(): string {
@@ -129,6 +140,28 @@ export class LoggedModelStore {
   async delete(modelId: string): Promise<void> {
     const loc = await this.reader.getLoggedModel(modelId);
     this.writeMeta(join(this.store.root, loc.dir), { ...loc.model, lifecycleStage: 'deleted', lastUpdatedTimestamp: this.clock() });
+  }
+
+  /**
+   * MLflow 3.x log_metric with a model_id: the value also goes to the model's metric files, as
+   * `<timestamp> <value> <step> <run_id> [<dataset_name> <dataset_digest>]`, one append per key.
+   */
+  async logMetrics(modelId: string, runId: string, metrics: readonly ModelMetricInput[]): Promise<void> {
+    const loc = await this.reader.getLoggedModel(modelId);
+    const lines = new Map<string, string>();
+    for (const m of metrics) {
+      validateKey('metric', m.key);
+      validateMetricValue(m.key, m.value);
+      validateTimestamp(m.key, m.timestamp);
+      validateStep(m.key, m.step ?? 0);
+      // The line is split on spaces: a dataset name or digest with white space would not read back.
+      for (const field of [m.datasetName, m.datasetDigest]) {
+        if (field && /\s/.test(field)) throw fail('INVALID_ARGUMENT', `Metric '${m.key}': a dataset name or digest with white space cannot be stored in a logged model's metric line: ${JSON.stringify(field)}`);
+      }
+      const dataset = m.datasetName && m.datasetDigest ? ` ${m.datasetName} ${m.datasetDigest}` : '';
+      lines.set(m.key, `${lines.get(m.key) ?? ''}${formatMetricLine(m).slice(0, -1)} ${runId}${dataset}\n`);
+    }
+    for (const [key, text] of lines) appendOnce(join(this.store.root, loc.dir, METRICS_DIR, key), text);
   }
 
   /** MLflow's log_outputs: the run produced this model at this step. */

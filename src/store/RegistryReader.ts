@@ -8,24 +8,12 @@ import { fail } from '../format/errors.js';
 import { META_FILE, MODELS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
 import {
   ALIASES_DIR, MODEL_STAGES, STAGE_DELETED_INTERNAL, VERSION_DIR_PREFIX, canonicalStage, parseModelVersionMeta, parseRegisteredModelMeta,
-  type ModelVersionMeta, type RegisteredModelMeta,
+  type ModelVersion, type RegisteredModel,
 } from '../format/registryMeta.js';
 import { MlrunsReader } from './MlrunsReader.js';
 import type { TreeReader } from './TreeReader.js';
 
-export interface ModelVersion extends Omit<ModelVersionMeta, 'aliasesSnapshot'> {
-  tags: Record<string, string>;
-  /** Aliases whose file content is exactly this version's directory suffix, sorted. */
-  aliases: string[];
-}
-
-export interface RegisteredModel extends Omit<RegisteredModelMeta, 'aliasesSnapshot'> {
-  tags: Record<string, string>;
-  /** alias -> the verbatim content of `aliases/<alias>` (normally the version number). */
-  aliases: Record<string, string>;
-  /** Highest version per stage among None, Staging, Production and Archived, ordered by version. */
-  latestVersions: ModelVersion[];
-}
+export type { ModelVersion, RegisteredModel } from '../format/registryMeta.js';
 
 /** MLflow's `_validate_model_version`: `int(version)` must succeed. */
 function checkVersion(version: string | number): string {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from '../format/entities.js';
 import { fail } from '../format/errors.js';
 import { META_FILE, MODELS_DIR, TAGS_DIR } from '../format/layout.js';
+import { CHANGED_BY_TAG } from '../format/registryTags.js';
 import {
   ALIASES_DIR, STAGE_DELETED_INTERNAL, VERSION_DIR_PREFIX, canonicalStage, formatModelVersionMeta, formatRegisteredModelMeta,
   type ModelStage, type ModelVersionMeta, type RegisteredModelMeta,
@@ -40,17 +41,35 @@ export class RegistryStore {
   readonly reader: RegistryReader;
   private readonly clock: () => number;
   private readonly eventLog: string | null;
+  private readonly user: string | null;
 
-  /** `eventLog`: where registrations and stage changes are recorded as they happen (src/store/registryEventLog.ts). */
-  constructor(mlrunsRoot: string, options: { clock?: () => number; eventLog?: string | null } = {}) {
+  /**
+   * `eventLog`: where registrations and stage changes are recorded as they happen
+   * (src/store/registryEventLog.ts). `user`: who makes the changes (mltrack server's authenticated
+   * user), kept as the `mltrack.changed_by` tag of every model and version a change touches and in
+   * each logged event; null removes that tag, so it never names someone for a change they did not make.
+   */
+  constructor(mlrunsRoot: string, options: { clock?: () => number; eventLog?: string | null; user?: string | null } = {}) {
     this.root = resolve(mlrunsRoot);
     this.reader = new RegistryReader(new FsTreeReader(this.root));
     this.clock = options.clock ?? Date.now;
     this.eventLog = options.eventLog ?? null;
+    this.user = options.user ?? null;
   }
 
-  private logEvent(event: LoggedRegistryEvent): void {
-    if (this.eventLog) appendRegistryEvent(this.eventLog, event);
+  /** The same registry, its changes made by `user`. */
+  as(user: string | null): RegistryStore {
+    return new RegistryStore(this.root, { clock: this.clock, eventLog: this.eventLog, user });
+  }
+
+  private logEvent(event: Omit<LoggedRegistryEvent, 'changedBy'>): void {
+    if (this.eventLog) appendRegistryEvent(this.eventLog, { ...event, changedBy: this.user });
+  }
+
+  /** Records who made the change in a model or version directory (no user: the tag goes). */
+  private stampUser(ownerDir: string): void {
+    if (this.user) this.writeTag(ownerDir, CHANGED_BY_TAG, this.user);
+    else rmSync(join(ownerDir, TAGS_DIR, CHANGED_BY_TAG), { force: true });
   }
 
   private modelDir(name: string): string {
@@ -84,6 +103,7 @@ export class RegistryStore {
 
   private async touchModel(name: string, now: number): Promise<void> {
     const model = await this.reader.getRegisteredModel(name);
+    this.stampUser(this.modelDir(name));
     this.writeModelMeta({ ...model, lastUpdatedTimestamp: now });
   }
 
@@ -98,6 +118,7 @@ export class RegistryStore {
     const now = this.clock();
     mkdirSync(this.modelDir(name), { recursive: true });
     for (const [key, value] of Object.entries(tags)) this.writeTag(this.modelDir(name), key, value);
+    this.stampUser(this.modelDir(name));
     this.writeModelMeta({ name, creationTimestamp: now, lastUpdatedTimestamp: now, description: options.description ?? null, tags, aliases: {}, latestVersions: [] });
     return this.reader.getRegisteredModel(name);
   }
@@ -108,6 +129,7 @@ export class RegistryStore {
 
   async updateRegisteredModel(name: string, description: string | null): Promise<RegisteredModel> {
     const model = await this.reader.getRegisteredModel(name);
+    this.stampUser(this.modelDir(name));
     this.writeModelMeta({ ...model, description, lastUpdatedTimestamp: this.clock() });
     return this.reader.getRegisteredModel(name);
   }
@@ -124,8 +146,12 @@ export class RegistryStore {
     const versions = await this.allVersions(name);
     renameSync(this.modelDir(name), this.modelDir(newName));
     const now = this.clock();
+    this.stampUser(this.modelDir(newName));
     this.writeModelMeta({ ...model, name: newName, lastUpdatedTimestamp: now });
-    for (const mv of versions) this.writeVersionMeta({ ...mv, name: newName, lastUpdatedTimestamp: now });
+    for (const mv of versions) {
+      this.stampUser(this.versionDir(newName, mv.version));
+      this.writeVersionMeta({ ...mv, name: newName, lastUpdatedTimestamp: now });
+    }
     return this.reader.getRegisteredModel(newName);
   }
 
@@ -201,6 +227,7 @@ export class RegistryStore {
     }
     const dir = this.versionDir(name, version);
     for (const [key, value] of Object.entries(tags)) this.writeTag(dir, key, value);
+    this.stampUser(dir);
     this.writeVersionMeta({
       name,
       version,
@@ -208,7 +235,7 @@ export class RegistryStore {
       lastUpdatedTimestamp: now,
       currentStage: 'None',
       description: input.description ?? null,
-      userId: input.userId ?? null,
+      userId: input.userId ?? this.user,
       source: input.source,
       runId: input.runId ?? runIdFromSource(input.source),
       runLink: input.runLink ?? null,
@@ -229,6 +256,7 @@ export class RegistryStore {
 
   async updateModelVersion(name: string, version: number, description: string | null): Promise<ModelVersion> {
     const mv = await this.reader.getModelVersion(name, version);
+    this.stampUser(this.versionDir(name, mv.version));
     this.writeVersionMeta({ ...mv, description, lastUpdatedTimestamp: this.clock() });
     return this.reader.getModelVersion(name, version);
   }
@@ -250,11 +278,13 @@ export class RegistryStore {
       for (const other of await this.allVersions(name)) {
         if (other.version === mv.version || other.currentStage !== target) continue;
         const archived = { ...other, currentStage: 'Archived' as ModelStage, lastUpdatedTimestamp: now };
+        this.stampUser(this.versionDir(name, other.version));
         this.writeVersionMeta(archived);
         changed.push(archived);
       }
     }
     const moved = { ...mv, currentStage: target, lastUpdatedTimestamp: now };
+    this.stampUser(this.versionDir(name, mv.version));
     this.writeVersionMeta(moved);
     await this.touchModel(name, now);
     this.logEvent({ kind: 'stage', model: name, version: mv.version, stage: target, timestamp: now, reason: options.reason ?? null, runId: mv.runId });
@@ -267,16 +297,17 @@ export class RegistryStore {
     const mv = await this.reader.getModelVersion(name, version);
     const now = this.clock();
     for (const alias of mv.aliases) rmSync(join(this.modelDir(name), ALIASES_DIR, alias), { force: true });
+    this.stampUser(this.versionDir(name, mv.version));
     this.writeVersionMeta({ ...mv, currentStage: STAGE_DELETED_INTERNAL, aliases: [], lastUpdatedTimestamp: now });
     this.logEvent({ kind: 'stage', model: name, version: mv.version, stage: STAGE_DELETED_INTERNAL, timestamp: now, reason: null, runId: mv.runId });
-    const model = await this.reader.getRegisteredModel(name);
-    this.writeModelMeta({ ...model, lastUpdatedTimestamp: now });
+    await this.touchModel(name, now);
   }
 
   async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
     checkTag('model version tag', key, value);
     await this.reader.getModelVersion(name, version);
     this.writeTag(this.versionDir(name, version), key, value);
+    if (key !== CHANGED_BY_TAG) this.stampUser(this.versionDir(name, version));
   }
 
   async deleteModelVersionTag(name: string, version: number, key: string): Promise<void> {
@@ -285,6 +316,7 @@ export class RegistryStore {
     const path = join(this.versionDir(name, version), TAGS_DIR, key);
     if (!existsSync(path)) throw fail('NOT_FOUND', `No tag with name: ${key} on model version ${name} ${version}`, { name, version, key });
     rmSync(path);
+    if (key !== CHANGED_BY_TAG) this.stampUser(this.versionDir(name, version));
   }
 
   async searchModelVersions(options: SearchOptions = {}): Promise<Page<ModelVersion>> {
@@ -302,6 +334,7 @@ export class RegistryStore {
     validateAlias(alias);
     await this.reader.getModelVersion(name, version);
     writeAtomic(join(this.modelDir(name), ALIASES_DIR, alias), String(version), this.modelDir(name));
+    this.stampUser(this.versionDir(name, version));
     await this.touchModel(name, this.clock());
   }
 

@@ -18,6 +18,8 @@ export interface LoggedRegistryEvent {
   timestamp: number;
   reason: string | null;
   runId: string | null;
+  /** The authenticated user who made the change (null: none; absent in lines written before users were logged). */
+  changedBy?: string | null;
 }
 
 export function appendRegistryEvent(path: string, event: LoggedRegistryEvent): void {
@@ -30,7 +32,7 @@ function parseLine(line: string): LoggedRegistryEvent | null {
     const e = JSON.parse(line) as LoggedRegistryEvent;
     if ((e.kind !== 'registered' && e.kind !== 'stage') || typeof e.model !== 'string' || !Number.isSafeInteger(e.version) || !Number.isSafeInteger(e.timestamp)) return null;
     if (e.kind === 'stage' && typeof e.stage !== 'string') return null;
-    return { kind: e.kind, model: e.model, version: e.version, stage: e.stage, timestamp: e.timestamp, reason: typeof e.reason === 'string' ? e.reason : null, runId: typeof e.runId === 'string' ? e.runId : null };
+    return { kind: e.kind, model: e.model, version: e.version, stage: e.stage, timestamp: e.timestamp, reason: typeof e.reason === 'string' ? e.reason : null, runId: typeof e.runId === 'string' ? e.runId : null, changedBy: typeof e.changedBy === 'string' || e.changedBy === null ? e.changedBy : undefined };
   } catch {
     return null; // a line cut short by a crash: the diff of the files still tags that change
   }

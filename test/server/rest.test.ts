@@ -311,11 +311,97 @@ describe('logged models (MLflow 3.x log_model)', () => {
 
     const search = await api('POST', '/logged-models/search', { experiment_ids: ['0'] });
     expect(search.body.models.map((m: any) => m.info.model_id)).toEqual([info.model_id]);
-    expectError(await api('POST', '/logged-models/search', { experiment_ids: ['0'], filter: "name = 'x'" }), 400, 'INVALID_PARAMETER_VALUE');
 
     const verify = spawnCli(['verify', '--mlruns', 'mlruns', '--json'], { cwd: dir, env });
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect((await api('DELETE', `/logged-models/${info.model_id}`)).status).toBe(200);
     expect((await api('POST', '/logged-models/search', { experiment_ids: ['0'] })).body.models).toEqual([]);
+  });
+});
+
+describe('logged-model metrics and search (MLflow 3.x)', () => {
+  it('log-metric and log-batch with model_id; search filters on attributes, metrics, params and tags; datasets; order_by objects; page tokens; errors', async () => {
+    await fresh();
+    const runId = (await api('POST', '/runs/create', { experiment_id: '0' })).body.run.info.run_id;
+    const create = async (name: string, params: Record<string, string>, tags: Record<string, string>) => {
+      const pairs = (r: Record<string, string>) => Object.entries(r).map(([key, value]) => ({ key, value }));
+      return (await api('POST', '/logged-models', { experiment_id: '0', name, model_type: name === 'gbm' ? 'tree' : 'linear', source_run_id: runId, params: pairs(params), tags: pairs(tags) })).body.model.info.model_id as string;
+    };
+    const gbm = await create('gbm', { depth: '6' }, { team: 'growth' });
+    const ridge = await create('ridge', { alpha: '0.1' }, { team: 'risk' });
+    const lasso = await create('lasso', { alpha: '0.5' }, {});
+    expect((await api('PATCH', `/logged-models/${gbm}`, { status: 'LOGGED_MODEL_READY' })).status).toBe(200);
+    // MLflow 3.x logs a model's metrics with model_id (and the dataset) on log-metric and log-batch.
+    const point = (model: string, value: number, timestamp: number, dataset?: [string, string]) =>
+      ({ key: 'auc', value, timestamp, step: 0, model_id: model, ...(dataset ? { dataset_name: dataset[0], dataset_digest: dataset[1] } : {}) });
+    expect((await api('POST', '/runs/log-metric', { run_id: runId, ...point(gbm, 0.91, 100, ['holdout', 'd1']) })).status).toBe(200);
+    expect((await api('POST', '/runs/log-metric', { run_id: runId, ...point(gbm, 0.93, 200, ['holdout', 'd1']) })).status).toBe(200);
+    expect((await api('POST', '/runs/log-batch', { run_id: runId, metrics: [point(ridge, 0.85, 100, ['train', 'd0']), point(ridge, 0.95, 300, ['holdout', 'd1'])] })).status).toBe(200);
+    expect((await api('POST', '/runs/log-metric', { run_id: runId, ...point(lasso, 0.8, 100) })).status).toBe(200);
+    expectError(await api('POST', '/runs/log-metric', { run_id: runId, ...point('m-00000000000000000000000000000000', 1, 1) }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expectError(await api('POST', '/runs/log-metric', { run_id: runId, ...point(lasso, 1, 1, ['hold out', 'd9']) }), 400, 'INVALID_PARAMETER_VALUE');
+    // The lines MLflow's file store writes for a logged model: ts value step run_id [dataset_name dataset_digest].
+    expect(readFileSync(join(dir, 'mlruns', '0', 'models', ridge, 'metrics', 'auc'), 'utf8')).toBe(`100 0.85 0 ${runId} train d0\n300 0.95 0 ${runId} holdout d1\n`);
+    expect(readFileSync(join(dir, 'mlruns', '0', 'models', lasso, 'metrics', 'auc'), 'utf8')).toBe(`100 0.8 0 ${runId}\n`);
+    const ridgeMetrics = (await api('GET', `/logged-models/${ridge}`)).body.model.data.metrics;
+    expect(ridgeMetrics[1]).toEqual({ key: 'auc', value: 0.95, timestamp: 300, step: 0, run_id: runId, model_id: ridge, dataset_name: 'holdout', dataset_digest: 'd1' });
+    // The run has every value too.
+    expect((await api('GET', '/metrics/get-history', { run_id: runId, metric_key: 'auc' })).body.metrics).toHaveLength(5);
+
+    const search = async (args: Record<string, unknown>) => {
+      const reply = await api('POST', '/logged-models/search', { experiment_ids: ['0'], ...args });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      return { ids: (reply.body.models ?? []).map((m: any) => m.info.model_id) as string[], next: reply.body.next_page_token as string | undefined };
+    };
+    const names: Record<string, string> = { [gbm]: 'gbm', [ridge]: 'ridge', [lasso]: 'lasso' };
+    const named = async (args: Record<string, unknown>) => (await search(args)).ids.map((id) => names[id]);
+
+    expect(await named({ filter: "name = 'ridge'" })).toEqual(['ridge']);
+    expect((await named({ filter: "name LIKE '%so'" }))).toEqual(['lasso']);
+    expect((await named({ filter: "status = 'READY'" }))).toEqual(['gbm']);
+    expect((await named({ filter: "model_type IN ('linear')", order_by: [{ field_name: 'name' }] }))).toEqual(['lasso', 'ridge']);
+    expect((await named({ filter: `source_run_id = '${runId}' AND params.alpha = '0.5'` }))).toEqual(['lasso']);
+    expect((await named({ filter: "tags.team != 'risk'" }))).toEqual(['gbm']);
+    expect((await named({ filter: 'creation_timestamp > 0', order_by: [{ field_name: 'name', ascending: false }] }))).toEqual(['ridge', 'lasso', 'gbm']);
+    // A metric clause compares the first value logged for the key; with datasets, the first on them.
+    expect((await named({ filter: 'metrics.auc > 0.9' }))).toEqual(['gbm']);
+    expect((await named({ filter: 'metrics.auc > 0.9', datasets: [{ dataset_name: 'holdout' }], order_by: [{ field_name: 'name' }] }))).toEqual(['gbm', 'ridge']);
+    // Datasets alone: models with any metric on them.
+    expect((await named({ datasets: [{ dataset_name: 'train', dataset_digest: 'd0' }] }))).toEqual(['ridge']);
+    // Ordering by a metric uses its latest value (on the dataset when named); a model without it comes last.
+    expect(await named({ order_by: [{ field_name: 'metrics.auc', ascending: false }] })).toEqual(['ridge', 'gbm', 'lasso']);
+    expect(await named({ order_by: [{ field_name: 'metrics.auc', dataset_name: 'train' }] })).toEqual(['ridge', ...(await named({})).filter((n) => n !== 'ridge')]);
+    // Default order: newest first, then model_id (two models made in the same millisecond tie on time).
+    const infos = (await api('POST', '/logged-models/search', { experiment_ids: ['0'] })).body.models.map((m: any) => m.info);
+    const byDefault = [...infos].sort((a: any, b: any) => b.creation_timestamp_ms - a.creation_timestamp_ms || (a.model_id < b.model_id ? -1 : 1));
+    expect(infos.map((i: any) => i.model_id)).toEqual(byDefault.map((i: any) => i.model_id));
+
+    const first = await search({ max_results: 2, order_by: [{ field_name: 'name' }] });
+    expect(first.ids.map((id) => names[id])).toEqual(['gbm', 'lasso']);
+    const second = await search({ max_results: 2, order_by: [{ field_name: 'name' }], page_token: first.next });
+    expect([second.ids.map((id) => names[id]), second.next]).toEqual([['ridge'], undefined]);
+
+    for (const bad of [
+      { filter: "colour = 'red'" },
+      { filter: "name = 'a' OR name = 'b'" },
+      { filter: "metrics.auc > 'high'" },
+      { filter: "creation_timestamp = 'yesterday'" },
+      { filter: "datasets.name = 'holdout'" },
+      { order_by: [{ field_name: 'params.alpha' }] },
+      { order_by: [{ field_name: 'colour' }] },
+      { order_by: [{ field_name: 'metrics.auc', dataset_digest: 'd1' }] },
+      { order_by: [{ ascending: true }] },
+      { page_token: 'not-a-token' },
+      { max_results: 0 },
+    ]) expectError(await api('POST', '/logged-models/search', { experiment_ids: ['0'], ...bad }), 400, 'INVALID_PARAMETER_VALUE');
+  });
+
+  it("multipart upload is answered with the message MLflow's client falls back on", async () => {
+    await fresh();
+    for (const step of ['create', 'complete', 'abort']) {
+      const reply = await call(server.url, 'POST', `/api/2.0/mlflow-artifacts/mpu/${step}/0/r/artifacts/big.bin`, { path: '/tmp/big.bin', num_parts: 2 });
+      expectError(reply, 501, 'NOT_IMPLEMENTED');
+      expect(reply.body.message.startsWith('Multipart upload is not supported for the current artifact repository')).toBe(true);
+    }
   });
 });

@@ -2,34 +2,29 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
+import { openRegistry } from '../../api/registryStore.js';
 import { currentUser } from '../../api/systemTags.js';
 import { relative } from 'node:path';
 import { fail } from '../../format/errors.js';
 import { canonicalStage } from '../../format/registryMeta.js';
+import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
 import { evaluateGates, gatesFor, runOfVersion } from '../../registry/gates.js';
 import { CONFIG_PATH, resolveGates } from '../../registry/gateSource.js';
 import { FsTreeReader } from '../../store/FsTreeReader.js';
-import { assertTaggableModelName, tagToStage } from '../../format/registryTags.js';
+import { assertTaggableModelName, parseEventMessage, tagToStage } from '../../format/registryTags.js';
 import { findRepo } from '../../git/repo.js';
-import { partitionRegistryTags, REASON_TAG, registryEventLogPath, syncRegistryTags } from '../../git/registryTags.js';
+import { partitionRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
 import { ObjectReader } from '../../git/objectStore.js';
 import { branchRef } from '../../git/trackingLayout.js';
 import { proposeTransition } from '../../registry/propose.js';
 import { RegistryStore } from '../../store/RegistryStore.js';
-import type { ModelVersion, RegisteredModel } from '../../store/RegistryReader.js';
 import { collect, parsePairs, type CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
 function registry(ctx: CliContext): RegistryStore {
-  let eventLog: string | null = null;
-  try {
-    eventLog = registryEventLogPath(findRepo(ctx.cwd).gitdir);
-  } catch {
-    // no repository: nothing will be committed, so no event waits for a commit
-  }
-  return new RegistryStore(ctx.config().mlruns, { eventLog });
+  return openRegistry(ctx.config().mlruns, ctx.cwd);
 }
 
 /** For commands that only read: a missing tree is NOT_FOUND, never an empty registry. */
@@ -43,37 +38,6 @@ function parseVersion(text: string): number {
   const n = Number(text.replace(/^v/i, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw fail('INVALID_ARGUMENT', `Version must be a positive integer, got '${text}'`);
   return n;
-}
-
-export function versionJson(mv: ModelVersion) {
-  return {
-    name: mv.name,
-    version: String(mv.version),
-    creation_timestamp: mv.creationTimestamp,
-    last_updated_timestamp: mv.lastUpdatedTimestamp,
-    user_id: mv.userId,
-    current_stage: mv.currentStage,
-    description: mv.description,
-    source: mv.source,
-    run_id: mv.runId,
-    run_link: mv.runLink,
-    status: mv.status,
-    status_message: mv.statusMessage,
-    tags: Object.keys(mv.tags).sort().map((key) => ({ key, value: mv.tags[key]! })),
-    aliases: mv.aliases,
-  };
-}
-
-export function modelJson(m: RegisteredModel) {
-  return {
-    name: m.name,
-    creation_timestamp: m.creationTimestamp,
-    last_updated_timestamp: m.lastUpdatedTimestamp,
-    description: m.description,
-    latest_versions: m.latestVersions.map(versionJson),
-    tags: Object.keys(m.tags).sort().map((key) => ({ key, value: m.tags[key]! })),
-    aliases: Object.keys(m.aliases).sort().map((alias) => ({ alias, version: m.aliases[alias]! })),
-  };
 }
 
 function stageColour(ctx: CliContext, stage: string | null): string {
@@ -161,7 +125,7 @@ Examples:
       assertTaggableModelName(name);
       const model = await registry(ctx).createRegisteredModel(name, { description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag') });
       await afterWrite(ctx);
-      if (ctx.out.json) ctx.out.data(modelJson(model));
+      if (ctx.out.json) ctx.out.data(registeredModelJson(model));
       else ctx.out.line(`created registered model '${name}'`);
     }));
 
@@ -181,7 +145,7 @@ Examples:
       });
       const mv = await store.createModelVersion(name, { source: normalised, description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag'), userId: currentUser() });
       await afterWrite(ctx);
-      if (ctx.out.json) ctx.out.data(versionJson(mv));
+      if (ctx.out.json) ctx.out.data(modelVersionJson(mv));
       else ctx.out.line(`registered ${name} version ${mv.version} from ${normalised}`);
     }));
 
@@ -195,7 +159,7 @@ Examples:
     .option('--page-token <token>', '[string] continue from a previous page')
     .action(run(async (ctx, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
       const page = await readRegistry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
-      if (ctx.out.json) return ctx.out.data({ registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken });
+      if (ctx.out.json) return ctx.out.data({ registered_models: page.items.map(registeredModelJson), next_page_token: page.nextPageToken });
       ctx.out.table(
         ['NAME', 'LATEST VERSIONS', 'ALIASES', 'UPDATED'],
         page.items.map((m) => [cell(m.name), m.latestVersions.map((v) => `v${v.version} ${v.currentStage}`).join(', '), Object.entries(m.aliases).map(([a, v]) => `${a}→${v}`).join(' '), formatTime(m.lastUpdatedTimestamp)]),
@@ -210,7 +174,7 @@ Examples:
       const store = readRegistry(ctx);
       const model = await store.getRegisteredModel(name);
       const versions = (await store.reader.listModelVersions(name)).sort((a, b) => b.version - a.version);
-      if (ctx.out.json) return ctx.out.data({ registered_model: modelJson(model), model_versions: versions.map(versionJson) });
+      if (ctx.out.json) return ctx.out.data({ registered_model: registeredModelJson(model), model_versions: versions.map(modelVersionJson) });
       ctx.out.line(ctx.out.paint('bold', model.name));
       if (model.description) ctx.out.line(model.description);
       const tags = Object.entries(model.tags);
@@ -235,7 +199,7 @@ Examples:
       if (name) await store.getRegisteredModel(name); // an unknown model is NOT_FOUND, not an empty list
       const filter = [name ? `name = '${name.replace(/'/g, "''")}'` : '', opts.filter ?? ''].filter(Boolean).join(' AND ') || undefined;
       const page = await store.searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
-      if (ctx.out.json) return ctx.out.data({ model_versions: page.items.map(versionJson), next_page_token: page.nextPageToken });
+      if (ctx.out.json) return ctx.out.data({ model_versions: page.items.map(modelVersionJson), next_page_token: page.nextPageToken });
       ctx.out.table(['MODEL', 'VERSION', 'STAGE', 'ALIASES', 'RUN', 'UPDATED'], page.items.map((v) => [cell(v.name), `v${v.version}`, stageColour(ctx, v.currentStage), v.aliases.join(' '), v.runId ?? '', formatTime(v.lastUpdatedTimestamp)]));
       if (page.nextPageToken) ctx.out.info(`more: --page-token ${page.nextPageToken}`);
     }));
@@ -272,7 +236,7 @@ Examples:
             pushed: proposal.pushed,
             remote: proposal.remote,
             changes: proposal.changes.map((c) => ({ version: String(c.version), from: c.from, to: c.to })),
-            model_versions: proposal.versions.map(versionJson),
+            model_versions: proposal.versions.map(modelVersionJson),
             pr_command: proposal.prCommand,
           });
         }
@@ -286,7 +250,7 @@ Examples:
       if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
       const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting), { reason: opts.reason ?? null });
       await afterWrite(ctx);
-      if (ctx.out.json) return ctx.out.data({ model_versions: changed.map(versionJson) });
+      if (ctx.out.json) return ctx.out.data({ model_versions: changed.map(modelVersionJson) });
       ctx.out.line(`${name} v${version} → ${stageColour(ctx, changed[0]!.currentStage)}`);
       for (const other of changed.slice(1)) ctx.out.line(`${name} v${other.version} → ${stageColour(ctx, 'Archived')}`);
     }));
@@ -317,7 +281,7 @@ Examples:
     .requiredOption('--description <text>', '[string] the new description')
     .action(run(async (ctx, name: string, version: string | undefined, opts: { description: string }) => {
       const store = registry(ctx);
-      const result = version ? versionJson(await store.updateModelVersion(name, parseVersion(version), opts.description)) : modelJson(await store.updateRegisteredModel(name, opts.description));
+      const result = version ? modelVersionJson(await store.updateModelVersion(name, parseVersion(version), opts.description)) : registeredModelJson(await store.updateRegisteredModel(name, opts.description));
       await afterWrite(ctx);
       if (ctx.out.json) ctx.out.data(result);
     }));
@@ -372,6 +336,13 @@ Examples:
       // No event and no such model in the files: a typo, not an empty history. (A deleted model keeps its tags.)
       if (records.length === 0 && !untrusted.some((u) => u.record.event.model === name)) await readRegistry(ctx).getRegisteredModel(name);
       for (const u of untrusted.filter((u) => u.record.event.model === name)) ctx.out.warn(`untrusted registry tag '${u.record.tag}' left out of the history: ${u.why}`);
+      const changedBy = (message: string) => {
+        try {
+          return parseEventMessage(message).changedBy ?? null;
+        } catch {
+          return null; // a hand-made annotation that is not ours
+        }
+      };
       if (ctx.out.json) {
         return ctx.out.data({
           untrusted: untrusted.filter((u) => u.record.event.model === name).map((u) => ({ tag: u.record.tag, why: u.why })),
@@ -383,6 +354,7 @@ Examples:
             timestamp: r.event.timestamp ?? null,
             time: r.at,
             tagger: r.tagger,
+            changed_by: changedBy(r.message),
             tagged_at: r.time,
             commit: r.commit,
             reason: /^reason: (.*)$/m.exec(r.message)?.[1] ? JSON.parse(/^reason: (.*)$/m.exec(r.message)![1]!) : null,
@@ -394,7 +366,9 @@ Examples:
         const what = r.event.kind === 'registered' ? `registered v${r.event.version}` : `v${r.event.version} → ${stageColour(ctx, tagToStage(r.event.stage!))}`;
         const when = formatTime(r.at);
         const reason = /^reason: (.*)$/m.exec(r.message)?.[1];
-        ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', r.tagger)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
+        // The server's authenticated user made the change; the tagger only committed it.
+        const who = changedBy(r.message) ?? r.tagger;
+        ctx.out.line(`${when}  ${what}  ${ctx.out.paint('gray', who)}  ${ctx.out.paint('yellow', r.commit.slice(0, 10))}${reason ? `  "${JSON.parse(reason)}"` : ''}`);
       }
     }));
 

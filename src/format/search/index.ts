@@ -40,5 +40,7 @@ export {
   parseRunOrderBy,
 } from './orderBy.js';
 export type { OrderByTerm, RunOrderTerm } from './orderBy.js';
+export { searchLoggedModels, parseLoggedModelFilter, SEARCH_LOGGED_MODEL_MAX_RESULTS_DEFAULT } from './loggedModelSearch.js';
+export type { DatasetRef, LoggedModelOrder, LoggedModelSearchOptions, SearchableLoggedModel } from './loggedModelSearch.js';
 export { tokenize } from './lexer.js';
 export type { Token, TokenKind } from './lexer.js';

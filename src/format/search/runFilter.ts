@@ -113,7 +113,7 @@ export function resolveRunIdentifier(
   return { type, key };
 }
 
-function checkComparator(allowed: ReadonlySet<string>, s: SyntaxClause, what: string): Comparator {
+export function checkComparator(allowed: ReadonlySet<string>, s: SyntaxClause, what: string): Comparator {
   if (!allowed.has(s.comparator)) {
     throw fail(
       'INVALID_FILTER',

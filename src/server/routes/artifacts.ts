@@ -14,6 +14,7 @@ import { TEMP_PREFIX } from '../../format/layout.js';
 import { listArtifacts } from '../../store/artifacts.js';
 import { ARTIFACTS_SCHEME, presentArtifactUri, proxiedPath, type ServerContext } from '../context.js';
 import { addEndpoint, int, sendJson, str } from '../endpoint.js';
+import { HttpError } from '../httpErrors.js';
 
 export function artifactListRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ run_id?: string; run_uuid?: string; path?: string; page_token?: string }>(app, {
@@ -39,6 +40,9 @@ function statOrNull(path: string) {
     return null;
   }
 }
+
+/** The message of MLflow's _UnsupportedMultipartUploadException, which its client recognises. */
+const MULTIPART_UNSUPPORTED = 'Multipart upload is not supported for the current artifact repository';
 
 /** The proxied artifact service, mounted at /api/2.0/mlflow-artifacts. Bodies are streamed, never parsed. */
 export async function artifactProxyRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
@@ -74,6 +78,17 @@ export async function artifactProxyRoutes(app: FastifyInstance, ctx: ServerConte
     rmSync(target, { recursive: true, force: true });
     return sendJson(reply, {});
   });
+
+  // Multipart uploads (mlflow_artifacts.proto CreateMultipartUpload, CompleteMultipartUpload,
+  // AbortMultipartUpload) need presigned part URLs a local tree has no use for. MLflow's client
+  // (HttpArtifactRepository._try_multipart_upload) falls back to one PUT when the message starts so.
+  for (const step of ['create', 'complete', 'abort']) {
+    for (const url of [`/mpu/${step}`, `/mpu/${step}/*`]) {
+      app.post(url, { config: { role: 'write' } }, async () => {
+        throw new HttpError('NOT_IMPLEMENTED', `${MULTIPART_UNSUPPORTED}: mltrack server takes every artifact as one PUT`);
+      });
+    }
+  }
 
   app.get('/artifacts', { config: { role: 'read' }, schema: { querystring: { type: 'object', properties: { path: str, max: int } } } }, async (req, reply) => {
     const path = (req.query as { path?: string }).path ?? '';

@@ -4,13 +4,12 @@
  * SetLoggedModelTags, DeleteLoggedModelTag, DeleteLoggedModel, ListLoggedModelArtifacts, LogOutputs).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { fail } from '../../format/errors.js';
 import { fileInfoJson, metricValueJson, type Json } from '../../format/restJson.js';
+import { searchLoggedModels, type DatasetRef, type LoggedModelOrder } from '../../format/search/index.js';
 import { listArtifacts } from '../../store/artifacts.js';
 import type { LoggedModelLocation, LoggedModelStatus } from '../../store/LoggedModelReader.js';
-import { LoggedModelStore } from '../../store/LoggedModelStore.js';
 import { presentArtifactUri, type ServerContext } from '../context.js';
-import { addEndpoint, int, keyValueList, str, strList } from '../endpoint.js';
+import { addEndpoint, bool, int, keyValueList, str, strList } from '../endpoint.js';
 import { pairsToRecord } from '../json.js';
 import { join } from 'node:path';
 import { fileUriToPath } from '../../format/fileUri.js';
@@ -39,14 +38,18 @@ export function loggedModelOut(ctx: ServerContext, loc: LoggedModelLocation): Js
   if (m.modelType) info.model_type = m.modelType;
   if (m.sourceRunId) info.source_run_id = m.sourceRunId;
   if (m.statusMessage) info.status_message = m.statusMessage;
-  const metrics = Object.values(m.metrics).flat().map((x) => ({ key: x.key, value: metricValueJson(x.value), timestamp: x.timestamp, step: x.step, run_id: x.runId, model_id: m.modelId }));
+  const metrics = Object.values(m.metrics).flat().map((x) => {
+    const out: { [key: string]: Json } = { key: x.key, value: metricValueJson(x.value), timestamp: x.timestamp, step: x.step, run_id: x.runId, model_id: m.modelId };
+    if (x.datasetName) Object.assign(out, { dataset_name: x.datasetName, dataset_digest: x.datasetDigest ?? '' });
+    return out;
+  });
   return { info, data: { params: kv(m.params), metrics } };
 }
 
 const modelId = (req: FastifyRequest) => (req.params as { model_id: string }).model_id;
 
 export function loggedModelRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const models = new LoggedModelStore(ctx.store, { artifactRoot: ctx.artifactsRoot === ctx.store.root ? undefined : ctx.artifactsRoot });
+  const models = ctx.loggedModels;
   const inModel = <T>(id: string, task: () => Promise<T>) => ctx.queue.run(`logged-model:${id}`, task);
 
   addEndpoint<{ experiment_id: string; name?: string; model_type?: string; source_run_id?: string; params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] }>(app, {
@@ -84,21 +87,22 @@ export function loggedModelRoutes(app: FastifyInstance, ctx: ServerContext): voi
     },
   });
 
-  addEndpoint<{ experiment_ids?: string[]; filter?: string; max_results?: number; page_token?: string; order_by?: unknown[] }>(app, {
+  addEndpoint<{ experiment_ids?: string[]; filter?: string; max_results?: number; page_token?: string; order_by?: LoggedModelOrder[]; datasets?: DatasetRef[] }>(app, {
     method: 'POST', path: '/logged-models/search', role: 'read',
-    args: { experiment_ids: strList, filter: str, max_results: int, page_token: str, order_by: { type: 'array' }, datasets: { type: 'array' } },
+    args: {
+      experiment_ids: strList, filter: str, max_results: int, page_token: str,
+      order_by: { type: 'array', items: { type: 'object', properties: { field_name: str, ascending: bool, dataset_name: str, dataset_digest: str } } },
+      datasets: { type: 'array', items: { type: 'object', properties: { dataset_name: str, dataset_digest: str } } },
+    },
     async handle(a) {
-      if (a.filter) throw fail('INVALID_ARGUMENT', 'mltrack server does not support filters in logged-model search yet');
       const wanted = new Set(a.experiment_ids ?? []);
-      const all = (await models.reader.listAllLoggedModels())
-        .filter((l) => l.model.lifecycleStage === 'active' && (wanted.size === 0 || wanted.has(l.model.experimentId)))
-        .sort((x, y) => (y.model.creationTimestamp ?? 0) - (x.model.creationTimestamp ?? 0) || (x.model.modelId < y.model.modelId ? -1 : 1));
-      const start = a.page_token ? Number(Buffer.from(a.page_token, 'base64').toString('utf8')) : 0;
-      if (!Number.isSafeInteger(start) || start < 0) throw fail('INVALID_PAGE_TOKEN', 'Invalid page token');
-      const size = a.max_results ?? 100;
-      const page = all.slice(start, start + size);
-      const out: { models: Json[]; next_page_token?: string } = { models: page.map((l) => loggedModelOut(ctx, l)) };
-      if (start + size < all.length) out.next_page_token = Buffer.from(String(start + size)).toString('base64');
+      const candidates = (await models.reader.listAllLoggedModels())
+        .filter((l) => l.model.lifecycleStage === 'active' && (wanted.size === 0 || wanted.has(l.model.experimentId)));
+      const page = searchLoggedModels(candidates.map((l) => ({ ...l.model, location: l })), {
+        filter: a.filter, datasets: a.datasets, orderBy: a.order_by, maxResults: a.max_results, pageToken: a.page_token || null,
+      });
+      const out: { models: Json[]; next_page_token?: string } = { models: page.items.map((m) => loggedModelOut(ctx, m.location)) };
+      if (page.nextPageToken) out.next_page_token = page.nextPageToken;
       return out;
     },
   });

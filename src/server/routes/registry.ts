@@ -2,13 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../../format/errors.js';
 import { canonicalStage } from '../../format/registryMeta.js';
-import { CHANGED_BY_TAG } from '../../git/registryTags.js';
+import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
 import type { Principal } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { addEndpoint, bool, int, keyValueList, str, strList } from '../endpoint.js';
 import { HttpError } from '../httpErrors.js';
-import { modelVersionOut, pairsToRecord, registeredModelOut } from '../json.js';
-
+import { pairsToRecord } from '../json.js';
 
 function versionNumber(text: string | number): number {
   const n = Number(String(text).trim());
@@ -22,6 +21,8 @@ function searchArgs(a: { filter?: string; max_results?: number; order_by?: strin
 
 export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { registry, queue } = ctx;
+  /** The registry as the request's user: every change it makes records who made it (spec/rest-api.md, Users). */
+  const as = (principal: Principal | null) => registry.as(principal?.name ?? null);
   /** Registry writes of one model run one at a time, then commit when the config asks. */
   const inModel = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
     const result = await queue.run(`model:${name}`, task);
@@ -36,39 +37,35 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       throw new HttpError('PERMISSION_DENIED', `User '${principal.name}' (role ${principal.role}) may not move ${model} to the protected ${what}: the promote role is needed`);
     }
   };
-  /** Who changed a version, in its tags, so the files say it and the registry tag's annotation repeats it. */
-  const recordUser = async (principal: Principal | null, name: string, version: number) => {
-    if (principal) await registry.setModelVersionTag(name, version, CHANGED_BY_TAG, principal.name);
-  };
 
   addEndpoint<{ name: string; tags?: { key: string; value: string }[]; description?: string }>(app, {
     method: 'POST', path: '/registered-models/create', role: 'write', args: { name: str, tags: keyValueList, description: str }, required: ['name'],
-    async handle(a) {
-      const m = await inModel(a.name, () => registry.createRegisteredModel(a.name, { description: a.description ?? null, tags: pairsToRecord(a.tags) }));
-      return { registered_model: registeredModelOut(m) };
+    async handle(a, principal) {
+      const m = await inModel(a.name, () => as(principal).createRegisteredModel(a.name, { description: a.description ?? null, tags: pairsToRecord(a.tags) }));
+      return { registered_model: registeredModelJson(m) };
     },
   });
 
   addEndpoint<{ name: string; new_name: string }>(app, {
     method: 'POST', path: '/registered-models/rename', role: 'write', args: { name: str, new_name: str }, required: ['name', 'new_name'],
-    async handle(a) {
-      const m = await inModel(a.name, () => registry.renameRegisteredModel(a.name, a.new_name));
-      return { registered_model: registeredModelOut(m) };
+    async handle(a, principal) {
+      const m = await inModel(a.name, () => as(principal).renameRegisteredModel(a.name, a.new_name));
+      return { registered_model: registeredModelJson(m) };
     },
   });
 
   addEndpoint<{ name: string; description?: string }>(app, {
     method: 'PATCH', path: '/registered-models/update', role: 'write', args: { name: str, description: str }, required: ['name'],
-    async handle(a) {
-      const m = await inModel(a.name, () => registry.updateRegisteredModel(a.name, a.description ?? null));
-      return { registered_model: registeredModelOut(m) };
+    async handle(a, principal) {
+      const m = await inModel(a.name, () => as(principal).updateRegisteredModel(a.name, a.description ?? null));
+      return { registered_model: registeredModelJson(m) };
     },
   });
 
   addEndpoint<{ name: string }>(app, {
     method: 'DELETE', path: '/registered-models/delete', role: 'write', args: { name: str }, required: ['name'],
-    async handle(a) {
-      await inModel(a.name, () => registry.deleteRegisteredModel(a.name));
+    async handle(a, principal) {
+      await inModel(a.name, () => as(principal).deleteRegisteredModel(a.name));
       return {};
     },
   });
@@ -76,7 +73,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ name: string }>(app, {
     method: 'GET', path: '/registered-models/get', role: 'read', args: { name: str }, required: ['name'],
     async handle(a) {
-      return { registered_model: registeredModelOut(await registry.getRegisteredModel(a.name)) };
+      return { registered_model: registeredModelJson(await registry.getRegisteredModel(a.name)) };
     },
   });
 
@@ -84,7 +81,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'GET', path: '/registered-models/search', role: 'read', args: { filter: str, max_results: int, order_by: strList, page_token: str },
     async handle(a) {
       const page = await registry.searchRegisteredModels(searchArgs(a));
-      const out: { registered_models: unknown[]; next_page_token?: string } = { registered_models: page.items.map(registeredModelOut) };
+      const out: { registered_models: unknown[]; next_page_token?: string } = { registered_models: page.items.map(registeredModelJson) };
       if (page.nextPageToken) out.next_page_token = page.nextPageToken;
       return out as never;
     },
@@ -94,22 +91,22 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: ['POST', 'GET'], path: '/registered-models/get-latest-versions', role: 'read', args: { name: str, stages: strList }, required: ['name'],
     async handle(a) {
       const versions = await registry.getLatestVersions(a.name, a.stages && a.stages.length ? a.stages : undefined);
-      return { model_versions: versions.map(modelVersionOut) };
+      return { model_versions: versions.map(modelVersionJson) };
     },
   });
 
   addEndpoint<{ name: string; key: string; value: string }>(app, {
     method: 'POST', path: '/registered-models/set-tag', role: 'write', args: { name: str, key: str, value: str }, required: ['name', 'key', 'value'],
-    async handle(a) {
-      await inModel(a.name, () => registry.setRegisteredModelTag(a.name, a.key, a.value));
+    async handle(a, principal) {
+      await inModel(a.name, () => as(principal).setRegisteredModelTag(a.name, a.key, a.value));
       return {};
     },
   });
 
   addEndpoint<{ name: string; key: string }>(app, {
     method: 'DELETE', path: '/registered-models/delete-tag', role: 'write', args: { name: str, key: str }, required: ['name', 'key'],
-    async handle(a) {
-      await inModel(a.name, () => registry.deleteRegisteredModelTag(a.name, a.key));
+    async handle(a, principal) {
+      await inModel(a.name, () => as(principal).deleteRegisteredModelTag(a.name, a.key));
       return {};
     },
   });
@@ -119,10 +116,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async handle(a, principal) {
       checkPromote(principal, a.name, { alias: a.alias });
       const version = versionNumber(a.version);
-      await inModel(a.name, async () => {
-        await registry.setAlias(a.name, a.alias, version);
-        await recordUser(principal, a.name, version);
-      });
+      await inModel(a.name, () => as(principal).setAlias(a.name, a.alias, version));
       return {};
     },
   });
@@ -131,7 +125,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'DELETE', path: '/registered-models/alias', role: 'write', args: { name: str, alias: str }, required: ['name', 'alias'],
     async handle(a, principal) {
       checkPromote(principal, a.name, { alias: a.alias });
-      await inModel(a.name, () => registry.deleteAlias(a.name, a.alias));
+      await inModel(a.name, () => as(principal).deleteAlias(a.name, a.alias));
       return {};
     },
   });
@@ -139,7 +133,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ name: string; alias: string }>(app, {
     method: 'GET', path: '/registered-models/alias', role: 'read', args: { name: str, alias: str }, required: ['name', 'alias'],
     async handle(a) {
-      return { model_version: modelVersionOut(await registry.getModelVersionByAlias(a.name, a.alias)) };
+      return { model_version: modelVersionJson(await registry.getModelVersionByAlias(a.name, a.alias)) };
     },
   });
 
@@ -147,15 +141,10 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'POST', path: '/model-versions/create', role: 'write',
     args: { name: str, source: str, run_id: str, tags: keyValueList, run_link: str, description: str, model_id: str }, required: ['name', 'source'],
     async handle(a, principal) {
-      const mv = await inModel(a.name, async () => {
-        const created = await registry.createModelVersion(a.name, {
-          source: a.source, runId: a.run_id || null, runLink: a.run_link || null, description: a.description ?? null,
-          userId: principal?.name ?? null, tags: pairsToRecord(a.tags),
-        });
-        await recordUser(principal, a.name, created.version);
-        return principal ? registry.getModelVersion(a.name, created.version) : created;
-      });
-      return { model_version: modelVersionOut(mv) };
+      const mv = await inModel(a.name, () => as(principal).createModelVersion(a.name, {
+        source: a.source, runId: a.run_id || null, runLink: a.run_link || null, description: a.description ?? null, tags: pairsToRecord(a.tags),
+      }));
+      return { model_version: modelVersionJson(mv) };
     },
   });
 
@@ -163,12 +152,8 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'PATCH', path: '/model-versions/update', role: 'write', args: { name: str, version: str, description: str }, required: ['name', 'version'],
     async handle(a, principal) {
       const version = versionNumber(a.version);
-      const mv = await inModel(a.name, async () => {
-        await registry.updateModelVersion(a.name, version, a.description ?? null);
-        await recordUser(principal, a.name, version);
-        return registry.getModelVersion(a.name, version);
-      });
-      return { model_version: modelVersionOut(mv) };
+      const mv = await inModel(a.name, () => as(principal).updateModelVersion(a.name, version, a.description ?? null));
+      return { model_version: modelVersionJson(mv) };
     },
   });
 
@@ -180,11 +165,10 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const stage = canonicalStage(a.stage);
       checkPromote(principal, a.name, { stage });
       const mv = await inModel(a.name, async () => {
-        await recordUser(principal, a.name, version);
-        await registry.transitionModelVersionStage(a.name, version, stage, Boolean(a.archive_existing_versions));
+        await as(principal).transitionModelVersionStage(a.name, version, stage, Boolean(a.archive_existing_versions));
         return registry.getModelVersion(a.name, version);
       });
-      return { model_version: modelVersionOut(mv) };
+      return { model_version: modelVersionJson(mv) };
     },
   });
 
@@ -195,7 +179,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const mv = await registry.getModelVersion(a.name, version);
       if (mv.currentStage) checkPromote(principal, a.name, { stage: mv.currentStage });
       for (const alias of mv.aliases) checkPromote(principal, a.name, { alias });
-      await inModel(a.name, () => registry.deleteModelVersion(a.name, version));
+      await inModel(a.name, () => as(principal).deleteModelVersion(a.name, version));
       return {};
     },
   });
@@ -203,7 +187,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addEndpoint<{ name: string; version: string }>(app, {
     method: 'GET', path: '/model-versions/get', role: 'read', args: { name: str, version: str }, required: ['name', 'version'],
     async handle(a) {
-      return { model_version: modelVersionOut(await registry.getModelVersion(a.name, a.version)) };
+      return { model_version: modelVersionJson(await registry.getModelVersion(a.name, a.version)) };
     },
   });
 
@@ -211,7 +195,7 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
     method: 'GET', path: '/model-versions/search', role: 'read', args: { filter: str, max_results: int, order_by: strList, page_token: str },
     async handle(a) {
       const page = await registry.searchModelVersions(searchArgs(a));
-      const out: { model_versions: unknown[]; next_page_token?: string } = { model_versions: page.items.map(modelVersionOut) };
+      const out: { model_versions: unknown[]; next_page_token?: string } = { model_versions: page.items.map(modelVersionJson) };
       if (page.nextPageToken) out.next_page_token = page.nextPageToken;
       return out as never;
     },
@@ -227,16 +211,16 @@ export function registryRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   addEndpoint<{ name: string; version: string; key: string; value: string }>(app, {
     method: 'POST', path: '/model-versions/set-tag', role: 'write', args: { name: str, version: str, key: str, value: str }, required: ['name', 'version', 'key', 'value'],
-    async handle(a) {
-      await inModel(a.name, () => registry.setModelVersionTag(a.name, versionNumber(a.version), a.key, a.value));
+    async handle(a, principal) {
+      await inModel(a.name, () => as(principal).setModelVersionTag(a.name, versionNumber(a.version), a.key, a.value));
       return {};
     },
   });
 
   addEndpoint<{ name: string; version: string; key: string }>(app, {
     method: 'DELETE', path: '/model-versions/delete-tag', role: 'write', args: { name: str, version: str, key: str }, required: ['name', 'version', 'key'],
-    async handle(a) {
-      await inModel(a.name, () => registry.deleteModelVersionTag(a.name, versionNumber(a.version), a.key));
+    async handle(a, principal) {
+      await inModel(a.name, () => as(principal).deleteModelVersionTag(a.name, versionNumber(a.version), a.key));
       return {};
     },
   });

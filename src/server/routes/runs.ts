@@ -14,9 +14,12 @@ import { parseViewType, viewType } from './experiments.js';
 const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 /** Metric values: numbers, or "NaN" / "Infinity" / "-Infinity" as protobuf JSON writes them. */
 const metricValue = { anyOf: [{ type: 'number' }, { type: 'string', enum: ['NaN', 'Infinity', '-Infinity', 'nan', 'inf', '-inf'] }] };
+const noSpace = { type: 'string', pattern: '^\\S*$' } as const;
 const metricSchema = {
   type: 'object',
-  properties: { key: str, value: metricValue, timestamp: int, step: int },
+  // model_id, dataset_name, dataset_digest: MLflow 3.x metrics of a logged model. The dataset goes into
+  // a space-separated metric line, so white space is refused here, before the run gets the value.
+  properties: { key: str, value: metricValue, timestamp: int, step: int, model_id: str, dataset_name: noSpace, dataset_digest: noSpace },
   required: ['key', 'value', 'timestamp'],
 };
 
@@ -31,6 +34,9 @@ interface RawMetric {
   value: number | string;
   timestamp: number;
   step?: number;
+  model_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
 }
 
 function toMetric(m: RawMetric): MetricInput {
@@ -49,6 +55,21 @@ const runRef = { run_id: str, run_uuid: str };
 export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { store, queue } = ctx;
   const inRun = <T>(runId: string, task: () => Promise<T>) => queue.run(`run:${runId}`, task);
+  /**
+   * Metrics that name a logged model go to its files too, as MLflow 3.x's store does. The models are
+   * looked up first, so an unknown one refuses the request before the run gets anything.
+   */
+  const modelMetricsWriter = async (runId: string, metrics: readonly RawMetric[]) => {
+    const byModel = new Map<string, RawMetric[]>();
+    for (const m of metrics) if (m.model_id) byModel.set(m.model_id, [...(byModel.get(m.model_id) ?? []), m]);
+    for (const modelId of byModel.keys()) await ctx.loggedModels.reader.getLoggedModel(modelId);
+    return async () => {
+      for (const [modelId, list] of byModel) {
+        const input = list.map((m) => ({ ...toMetric(m), datasetName: m.dataset_name ?? null, datasetDigest: m.dataset_digest ?? null }));
+        await queue.run(`logged-model:${modelId}`, () => ctx.loggedModels.logMetrics(modelId, runId, input));
+      }
+    };
+  };
 
   addEndpoint<{ experiment_id?: string; user_id?: string; run_name?: string; start_time?: number; tags?: { key: string; value: string }[] }>(app, {
     method: 'POST', path: '/runs/create', role: 'write',
@@ -120,7 +141,9 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
     args: { ...runRef, ...metricSchema.properties }, required: ['key', 'value', 'timestamp'],
     async handle(a) {
       const runId = runIdOf(a);
+      const toModels = await modelMetricsWriter(runId, [a]);
       await inRun(runId, () => store.logMetric(runId, toMetric(a)));
+      await toModels();
       return {};
     },
   });
@@ -160,7 +183,9 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
         params: (a.params ?? []).map((p) => ({ key: p.key, value: p.value ?? '' })),
         tags: (a.tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' })),
       };
+      const toModels = await modelMetricsWriter(a.run_id, a.metrics ?? []);
       await inRun(a.run_id, () => store.logBatch(a.run_id, batch));
+      await toModels();
       return {};
     },
   });
