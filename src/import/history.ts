@@ -12,6 +12,8 @@ export interface ImportedRun {
   /** [3.x] models the run produced (`RUN_OUTPUT` -> `MODEL_OUTPUT`) and consumed. */
   modelOutputs: { modelId: string; step: Step }[];
   modelInputs: string[];
+  /** A local folder holding the artifact files already (downloaded from a server); else the recorded URI is read. */
+  artifactsFrom?: string;
 }
 
 export interface ImportedLoggedModel {
@@ -29,6 +31,8 @@ export interface ImportedLoggedModel {
   tags: Record<string, string>;
   params: Record<string, string>;
   metrics: Record<string, (Metric & { runId: string })[]>;
+  /** As ImportedRun.artifactsFrom. */
+  artifactsFrom?: string;
 }
 
 export interface ImportedExperiment {
@@ -56,7 +60,11 @@ export interface Omission {
   reason: string;
 }
 
+/** The `revision` of a history read through the REST API, which does not tell the server's schema. */
+export const REST_REVISION = 'REST';
+
 export interface ImportedHistory {
+  /** The database's alembic revision, or REST_REVISION. */
   revision: string;
   experiments: ImportedExperiment[];
   registeredModels: ImportedRegisteredModel[];

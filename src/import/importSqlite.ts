@@ -5,7 +5,7 @@
  */
 import { commitTracking } from '../git/trackingCommit.js';
 import { findRepo } from '../git/repo.js';
-import type { ImportedHistory, Omission } from './history.js';
+import { REST_REVISION, type ImportedHistory, type Omission } from './history.js';
 import { openMlflowDb, sqlitePathFromUri, type MlflowDb } from './openMlflowDb.js';
 import { readLoggedModels } from './readLoggedModels.js';
 import { readRegistry } from './readRegistry.js';
@@ -56,28 +56,32 @@ export interface ImportResult extends WriteResult {
 
 function describe(result: WriteResult, source: string, revision: string): string {
   const c = result.counts;
-  return `Import ${source} (MLflow schema ${revision})\n\n` +
+  return `Import ${source}${revision === REST_REVISION ? '' : ` (MLflow schema ${revision})`}\n\n` +
     `${c.experiments} experiments, ${c.runs} runs, ${c.metricValues} metric values, ${c.loggedModels} logged models, ` +
     `${c.registeredModels} registered models, ${c.modelVersions} model versions, ${c.artifactFiles} artifact files (${c.artifactBytes} bytes); ` +
     `${result.filesWritten} files written.`;
 }
 
 export async function importSqlite(options: ImportOptions): Promise<ImportResult> {
-  const path = sqlitePathFromUri(options.uri);
-  const source = openMlflowDb(path);
+  const source = openMlflowDb(sqlitePathFromUri(options.uri));
   let history: ImportedHistory;
   try {
     history = readHistory(source);
   } finally {
     source.db.close();
   }
+  return writeAndCommit(history, options);
+}
+
+/** Writes what a reader gave, then one commit on the tracking branch saying what was imported. */
+export async function writeAndCommit(history: ImportedHistory, options: ImportOptions): Promise<ImportResult> {
   // The repository is looked up before anything is written, so a bad setup writes nothing.
   const repo = options.commit && !options.dryRun ? findRepo(options.commit.cwd) : null;
   const result = writeHistory(history, options);
   let commit: string | null = null;
   if (repo && options.commit && result.filesWritten > 0) {
-    const done = await commitTracking({ repo, mlruns: options.mlruns, branch: options.commit.branch, message: describe(result, options.uri, source.revision), paths: result.changedPaths });
+    const done = await commitTracking({ repo, mlruns: options.mlruns, branch: options.commit.branch, message: describe(result, options.uri, history.revision), paths: result.changedPaths });
     commit = done?.commit ?? null;
   }
-  return { ...result, source: options.uri, revision: source.revision, commit };
+  return { ...result, source: options.uri, revision: history.revision, commit };
 }

@@ -93,8 +93,9 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
   let done = 0;
   const tick = () => options.onProgress?.(++done, total);
 
-  const copyArtifacts = (recorded: string, targetDir: string) => {
-    const from = localArtifactPath(recorded, options.rebases);
+  /** `local`: a folder the files are in already (downloaded from a server); else the recorded URI is read. */
+  const copyArtifacts = (recorded: string, local: string | undefined, targetDir: string) => {
+    const from = local ?? localArtifactPath(recorded, options.rebases);
     if (from === null) {
       if (recorded) unreachable.push(recorded);
       return;
@@ -163,7 +164,7 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
       w.put(joinPath(runDir, INPUTS_DIR, inputId(modelId, run.info.runId), META_FILE), formatInputMeta({ sourceId: modelId, sourceType: 'MODEL', tags: {} }));
     }
     if (options.artifacts !== 'keep') {
-      copyArtifacts(run.info.artifactUri, joinPath(runDir, ARTIFACTS_DIR));
+      copyArtifacts(run.info.artifactUri, run.artifactsFrom, joinPath(runDir, ARTIFACTS_DIR));
       moved.push({ from: run.info.artifactUri, to: artifactUri });
     }
     w.put(joinPath(runDir, META_FILE), formatRunMeta({ ...run.info, artifactUri }));
@@ -181,7 +182,7 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
       w.put(joinPath(dir, METRICS_DIR, key), lines.join(''));
     }
     if (options.artifacts !== 'keep') {
-      copyArtifacts(model.artifactLocation, joinPath(dir, ARTIFACTS_DIR));
+      copyArtifacts(model.artifactLocation, model.artifactsFrom, joinPath(dir, ARTIFACTS_DIR));
       moved.push({ from: model.artifactLocation, to: artifactLocation });
     }
     const meta: Record<string, string | number | null> = {

@@ -14,7 +14,7 @@ import { FsTreeReader } from '../../src/store/FsTreeReader.js';
 import { LoggedModelReader } from '../../src/store/LoggedModelReader.js';
 import { MlrunsReader } from '../../src/store/MlrunsReader.js';
 import { verifyTree } from '../../src/verify/verifyTree.js';
-import { parseJsonExact } from '../fixtures/exactJson.js';
+import { parseJsonExact } from '../../src/format/exactJson.js';
 import { checkMlruns } from '../helpers/checkMlruns.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 

@@ -1,8 +1,9 @@
-/** `mltrack import sqlite:///PATH`: bring an MLflow database's history into the mlruns tree and the tracking branch. */
+/** `mltrack import sqlite:///PATH | http(s)://SERVER | DIR`: bring an MLflow history into the mlruns tree and the tracking branch. */
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
 import { isAbsolute, resolve } from 'node:path';
-import { importSqlite } from '../../import/importSqlite.js';
+import { importRest } from '../../import/importRest.js';
+import { importSqlite, type ImportOptions } from '../../import/importSqlite.js';
 import { importTree } from '../../import/importTree.js';
 import { sqlitePathFromUri } from '../../import/openMlflowDb.js';
 import type { Rebase } from '../../import/artifactLocations.js';
@@ -20,23 +21,29 @@ function parseRebase(value: string, previous: Rebase[] = []): Rebase[] {
 export function registerImport(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
   program
     .command('import <source>')
-    .description('import an MLflow history (sqlite:///PATH, or another mlruns DIR merged by the sharing rules) into the mlruns tree, then commit it to the tracking branch; importing again adds only what changed')
+    .description('import an MLflow history (sqlite:///PATH, an MLflow tracking server http(s)://HOST[:PORT], or another mlruns DIR merged by the sharing rules) into the mlruns tree, then commit it to the tracking branch; importing again adds only what changed')
     .option('--artifacts <mode>', '[copy|link|keep] copy artifact files into the tree, hard-link them, or keep the recorded URIs', 'copy')
     .option('--rebase <old=new>', '[string] read artifacts recorded under OLD from NEW (a database moved from another machine); repeatable', parseRebase, [])
     .option('--dry-run', 'read and count, write nothing')
     .option('--no-commit', 'write the tree without committing to the tracking branch')
     .addHelpText('after', `
 The database is opened read-only and never migrated (MLflow 3 upgrades a 2.x database in place).
+A server is read through MLflow's REST API (every lifecycle stage, full metric histories, the
+registry, logged models), artifacts downloaded through its proxied artifact service; failed calls
+(429, 5xx, connection errors) are retried with backoff. Credentials as MLflow's clients take them:
+MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN.
 Examples:
   mltrack import sqlite:///mlflow.db
+  mltrack import http://mlflow.internal:5000 --dry-run
   mltrack import sqlite:////srv/mlflow/mlflow.db --artifacts keep --dry-run --json
   mltrack import sqlite:///copy/mlflow.db --rebase /data/mlflow=/home/me/copy
   mltrack import ../hpc-results/mlruns            merge another mlruns tree`)
     .action(run(async (ctx, source: string, opts: { artifacts: string; rebase: Rebase[]; dryRun?: boolean; commit?: boolean }) => {
       if (!['copy', 'link', 'keep'].includes(opts.artifacts)) throw fail('INVALID_ARGUMENT', `--artifacts must be copy, link or keep, not '${opts.artifacts}'`);
       const config = ctx.config();
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('sqlite:')) throw fail('INVALID_ARGUMENT', `Unsupported source '${source}': expected sqlite:///PATH or an mlruns directory`, { source });
-      if (!source.startsWith('sqlite:')) {
+      const isServer = /^https?:\/\//i.test(source);
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('sqlite:') && !isServer) throw fail('INVALID_ARGUMENT', `Unsupported source '${source}': expected sqlite:///PATH, http(s)://SERVER or an mlruns directory`, { source });
+      if (!source.startsWith('sqlite:') && !isServer) {
         const tree = await importTree({ source: resolve(ctx.cwd, source), mlruns: config.mlruns, commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch }, dryRun: Boolean(opts.dryRun) });
         if (ctx.out.json) {
           ctx.out.data({ source, dry_run: Boolean(opts.dryRun), commit: tree.commit, files_copied: tree.filesCopied, files_merged: tree.filesMerged, files_written: tree.filesWritten, bytes_written: tree.bytesWritten,
@@ -49,10 +56,8 @@ Examples:
         return;
       }
       let progress: { tick(n: number): void; done(): void } | null = null;
-      // SQLAlchemy's sqlite:///relative.db is relative to where the command runs.
-      const dbPath = sqlitePathFromUri(source);
-      const result = await importSqlite({
-        uri: isAbsolute(dbPath) ? source : `sqlite:///${resolve(ctx.cwd, dbPath)}`,
+      const options: ImportOptions = {
+        uri: source,
         mlruns: config.mlruns,
         commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch },
         artifacts: opts.artifacts as ArtifactMode,
@@ -62,12 +67,19 @@ Examples:
           progress ??= ctx.out.progress('importing', total);
           progress.tick(done);
         },
-      });
+      };
+      let result;
+      if (isServer) result = await importRest({ ...options, rest: { env: ctx.env } });
+      else {
+        // SQLAlchemy's sqlite:///relative.db is relative to where the command runs.
+        const dbPath = sqlitePathFromUri(source);
+        result = await importSqlite({ ...options, uri: isAbsolute(dbPath) ? source : `sqlite:///${resolve(ctx.cwd, dbPath)}` });
+      }
       (progress as { done(): void } | null)?.done();
       const c = result.counts;
       if (ctx.out.json) {
         ctx.out.data({
-          source: result.source, revision: result.revision, dry_run: Boolean(opts.dryRun), commit: result.commit,
+          source: result.source, revision: isServer ? null : result.revision, dry_run: Boolean(opts.dryRun), commit: result.commit,
           files_written: result.filesWritten, bytes_written: result.bytesWritten,
           counts: {
             experiments: c.experiments, runs: c.runs, params: c.params, tags: c.tags, metric_values: c.metricValues, dataset_inputs: c.datasetInputs,
@@ -77,7 +89,7 @@ Examples:
         });
         return;
       }
-      ctx.out.line(`${opts.dryRun ? 'would import' : 'imported'} ${result.source} (MLflow schema ${result.revision})`);
+      ctx.out.line(`${opts.dryRun ? 'would import' : 'imported'} ${result.source}${isServer ? '' : ` (MLflow schema ${result.revision})`}`);
       ctx.out.table(['kind', 'count'], [
         ['experiments', String(c.experiments)], ['runs', String(c.runs)], ['params', String(c.params)], ['tags', String(c.tags)],
         ['metric values', String(c.metricValues)], ['dataset inputs', String(c.datasetInputs)], ['logged models', String(c.loggedModels)],
