@@ -13,6 +13,8 @@ export interface RestOptions {
   retries?: number;
   /** First backoff; it doubles each attempt, capped at 30 s. */
   backoffMs?: number;
+  /** Largest page asked for; below each call's own maximum only to exercise paging. */
+  pageSize?: number;
 }
 
 type Json = any;
@@ -24,6 +26,7 @@ export class MlflowRestClient {
   private readonly auth: string | null;
   private readonly retries: number;
   private readonly backoffMs: number;
+  private readonly pageSize: number;
   /** Calls retried so far, for the summary. */
   retried = 0;
 
@@ -35,6 +38,7 @@ export class MlflowRestClient {
     else this.auth = null;
     this.retries = options.retries ?? 5;
     this.backoffMs = options.backoffMs ?? 500;
+    this.pageSize = options.pageSize ?? Infinity;
   }
 
   /** One request with retries; returns the response once it is not a retryable failure. */
@@ -53,7 +57,8 @@ export class MlflowRestClient {
         if (Number.isFinite(after) && after >= 0) retryAfterMs = after * 1000;
         await res.arrayBuffer(); // free the connection
       } catch (err) {
-        why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        why = cause?.code ?? cause?.message ?? (err as Error).message;
       }
       if (attempt >= this.retries) throw fail('SOURCE_UNAVAILABLE', `${url}: ${why} after ${attempt + 1} attempts`, { url, reason: why });
       this.retried++;
@@ -88,12 +93,12 @@ export class MlflowRestClient {
     return this.json(`/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
-  /** Every item of a paged call: `call(pageToken)` returns the page, `key` names its list. */
-  async all(key: string, call: (pageToken: string | undefined) => Promise<Json>): Promise<Json[]> {
+  /** Every item of a paged call: `call(pageToken, maxResults)` returns the page, `key` names its list. */
+  async all(key: string, maxResults: number, call: (pageToken: string | undefined, maxResults: number) => Promise<Json>): Promise<Json[]> {
     const out: Json[] = [];
     let token: string | undefined;
     do {
-      const page = await call(token);
+      const page = await call(token, Math.min(maxResults, this.pageSize));
       out.push(...(page[key] ?? []));
       token = page.next_page_token || undefined;
     } while (token);

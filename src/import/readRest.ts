@@ -50,7 +50,7 @@ async function downloadTree(client: MlflowRestClient, rootUri: string, dir: stri
 
 export async function readRest(client: MlflowRestClient, options: RestReadOptions): Promise<ImportedHistory> {
   const omitted: Omission[] = [];
-  const experimentsJson = await client.all('experiments', (page_token) => client.post('/experiments/search', { view_type: 'ALL', max_results: 1000, page_token }));
+  const experimentsJson = await client.all('experiments', 1000, (page_token, max_results) => client.post('/experiments/search', { view_type: 'ALL', max_results, page_token }));
   const experiments: ImportedExperiment[] = experimentsJson.map((e: Json) => ({
     experiment: {
       experimentId: String(e.experiment_id),
@@ -68,12 +68,12 @@ export async function readRest(client: MlflowRestClient, options: RestReadOption
   const ids = [...byId.keys()];
 
   const runsJson: Json[] = ids.length
-    ? await client.all('runs', (page_token) => client.post('/runs/search', { experiment_ids: ids, run_view_type: 'ALL', max_results: 1000, page_token }))
+    ? await client.all('runs', 1000, (page_token, max_results) => client.post('/runs/search', { experiment_ids: ids, run_view_type: 'ALL', max_results, page_token }))
     : [];
 
   let loggedModelsJson: Json[] = [];
   try {
-    if (ids.length) loggedModelsJson = await client.all('models', (page_token) => client.post('/logged-models/search', { experiment_ids: ids, max_results: 100, page_token }));
+    if (ids.length) loggedModelsJson = await client.all('models', 100, (page_token, max_results) => client.post('/logged-models/search', { experiment_ids: ids, max_results, page_token }));
   } catch (err) {
     // MLflow 2.x servers have no logged models: ENDPOINT_NOT_FOUND, nothing to import.
     if (!(isMltrackError(err) && err.code === 'SOURCE_REFUSED' && err.data.status === 404)) throw err;
@@ -88,7 +88,7 @@ export async function readRest(client: MlflowRestClient, options: RestReadOption
     const runId: string = info.run_id ?? info.run_uuid;
     const metrics: Record<string, Metric[]> = {};
     for (const latest of r.data?.metrics ?? []) {
-      const history = await client.all('metrics', (page_token) => client.get('/metrics/get-history', { run_id: runId, metric_key: latest.key, max_results: 25000, page_token }));
+      const history = await client.all('metrics', 25000, (page_token, max_results) => client.get('/metrics/get-history', { run_id: runId, metric_key: latest.key, max_results, page_token }));
       metrics[latest.key] = history.map((m: Json) => ({ key: latest.key, value: metricValue(m.value), timestamp: Number(m.timestamp), step: int64(m.step) }));
     }
     const lifecycleStage: LifecycleStage = info.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
@@ -181,7 +181,7 @@ async function readRestRegistry(client: MlflowRestClient, runsJson: Json[], mode
   const roots = new Map<string, string>();
   for (const r of runsJson) roots.set(r.info.run_id ?? r.info.run_uuid, r.info.artifact_uri);
   for (const m of modelsJson) roots.set(m.info.model_id, m.info.artifact_uri);
-  const modelsJsonList = await client.all('registered_models', (page_token) => client.get('/registered-models/search', { max_results: 1000, page_token }));
+  const modelsJsonList = await client.all('registered_models', 1000, (page_token, max_results) => client.get('/registered-models/search', { max_results, page_token }));
   const byName = new Map<string, ImportedRegisteredModel>();
   for (const m of modelsJsonList) {
     const aliases: Record<string, number> = Object.fromEntries((m.aliases ?? []).map((a: Json) => [a.alias, Number(a.version)]));
@@ -195,7 +195,7 @@ async function readRestRegistry(client: MlflowRestClient, runsJson: Json[], mode
       versions: [],
     });
   }
-  const versions = await client.all('model_versions', (page_token) => client.get('/model-versions/search', { max_results: 1000, page_token }));
+  const versions = await client.all('model_versions', 1000, (page_token, max_results) => client.get('/model-versions/search', { max_results, page_token }));
   for (const v of versions) {
     const model = byName.get(v.name);
     if (!model) continue;

@@ -9,7 +9,8 @@ import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { importRest } from '../../src/import/importRest.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 import { startServerProcess } from '../helpers/server.js';
 import { verifyTree } from '../../src/verify/verifyTree.js';
@@ -111,3 +112,77 @@ for (const version of ['v2', 'v3'] as const) {
     });
   });
 }
+
+describe('a server that fails, pages, or wants credentials', () => {
+  it('retries the first failed calls (503 with Retry-After, dropped connections) and imports the same tree', async () => {
+    const served = await servedTree('v2');
+    const server = await startServerProcess([], { cwd: served.dir, env: served.env });
+    const reference = project();
+    expect((await runCli(['import', server.url], reference)).code).toBe(0);
+    for (const how of ['503', 'drop'] as const) {
+      const proxy = await flakyProxy(server.url, 3, how);
+      const target = project();
+      const r = await runCli(['--json', 'import', proxy.url], target);
+      await proxy.close();
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).retried).toBe(3);
+      expect(await readWholeTree(join(target.dir, 'mlruns'))).toEqual(await readWholeTree(join(reference.dir, 'mlruns')));
+    }
+  });
+
+  it('gives up with SOURCE_UNAVAILABLE when the server keeps failing, and writes nothing', async () => {
+    const served = await servedTree('v2');
+    const server = await startServerProcess([], { cwd: served.dir, env: served.env });
+    const proxy = await flakyProxy(server.url, Infinity, '503');
+    const target = project();
+    const r = await runCli(['import', proxy.url], target);
+    await proxy.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^mltrack: error SOURCE_UNAVAILABLE: .*HTTP 503 after 6 attempts\n$/);
+    expect(proxy.requests()).toBe(6);
+    expect(readdirSync(target.dir)).not.toContain('mlruns');
+    // Nothing listens: connection refused, retried with backoff (1 ms here), then the same code.
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((done) => closed.close(done));
+    const options = { uri: `http://127.0.0.1:${port}`, mlruns: join(target.dir, 'mlruns'), commit: null, artifacts: 'copy' as const, rebases: [], dryRun: false, rest: { backoffMs: 1 } };
+    await expect(importRest(options)).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringMatching(/ECONNREFUSED after 6 attempts/) });
+    expect(readdirSync(target.dir)).not.toContain('mlruns');
+  });
+
+  it('pages through every list: small pages give the same tree as one page', async () => {
+    const served = await servedTree('v3');
+    const server = await startServerProcess([], { cwd: served.dir, env: served.env });
+    const whole = project();
+    const paged = project();
+    const options = { uri: server.url, commit: null, artifacts: 'copy' as const, rebases: [], dryRun: false };
+    const one = await importRest({ ...options, mlruns: join(whole.dir, 'mlruns') });
+    const proxy = await flakyProxy(server.url, 0, '503');
+    const small = await importRest({ ...options, uri: proxy.url, mlruns: join(paged.dir, 'mlruns'), rest: { pageSize: 2 } });
+    await proxy.close();
+    expect(small.counts).toEqual(one.counts);
+    expect(await readWholeTree(join(paged.dir, 'mlruns'))).toEqual(await readWholeTree(join(whole.dir, 'mlruns')));
+    // 28 runs in pages of 2 alone take 14 searches: paging really happened.
+    expect(proxy.requests()).toBeGreaterThan(one.counts.runs / 2);
+  });
+
+  it('sends MLFLOW_TRACKING_USERNAME/PASSWORD and MLFLOW_TRACKING_TOKEN; without them, AUTH_REQUIRED', async () => {
+    const served = await servedTree('v2');
+    const env = { ...served.env, READER_PW: 'reader-secret' };
+    expect(spawnCli(['server', 'add-user', 'reader', '--role', 'read', '--file', 'users.yml', '--password-env', 'READER_PW'], { cwd: served.dir, env }).code).toBe(0);
+    const added = spawnCli(['server', 'add-user', 'bot', '--role', 'read', '--file', 'users.yml', '--token', '--json'], { cwd: served.dir, env });
+    const token = JSON.parse(added.stdout).token as string;
+    const server = await startServerProcess(['--users', 'users.yml'], { cwd: served.dir, env });
+    const none = project();
+    const refused = await runCli(['import', server.url], none);
+    expect(refused.stderr).toMatch(/^mltrack: error AUTH_REQUIRED: .*MLFLOW_TRACKING_USERNAME/);
+    expect(readdirSync(none.dir)).not.toContain('mlruns');
+    const basic = project();
+    expect((await runCli(['import', server.url], { ...basic, env: { ...basic.env, MLFLOW_TRACKING_USERNAME: 'reader', MLFLOW_TRACKING_PASSWORD: 'reader-secret' } })).code).toBe(0);
+    const bearer = project();
+    expect((await runCli(['import', server.url], { ...bearer, env: { ...bearer.env, MLFLOW_TRACKING_TOKEN: token } })).code).toBe(0);
+    expect(await readWholeTree(join(bearer.dir, 'mlruns'))).toEqual(await readWholeTree(join(basic.dir, 'mlruns')));
+    expect(statSync(join(basic.dir, 'mlruns', '1')).isDirectory()).toBe(true);
+  });
+});

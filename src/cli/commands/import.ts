@@ -86,6 +86,7 @@ Examples:
             logged_models: c.loggedModels, registered_models: c.registeredModels, model_versions: c.modelVersions, artifact_files: c.artifactFiles, artifact_bytes: c.artifactBytes,
           },
           not_imported: result.omitted.map((o) => ({ kind: o.kind, count: o.count, reason: o.reason })),
+          ...('retried' in result ? { retried: result.retried as number } : {}),
         });
         return;
       }
