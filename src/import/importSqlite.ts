@@ -22,6 +22,8 @@ const NOT_CARRIED: Record<string, string> = {
   scorers: 'GenAI scorers have no file-store form',
   jobs: 'server jobs are not history',
   webhooks: 'webhooks are server configuration, not history',
+  secrets: 'secrets are server credentials, never copied into a tree',
+  trace_metrics: 'trace metrics are not part of the mlruns trees mltrack writes',
 };
 
 export function readHistory(source: MlflowDb): ImportedHistory {
