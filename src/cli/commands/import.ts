@@ -1,7 +1,11 @@
-/** `mltrack import sqlite:///PATH | http(s)://SERVER | DIR`: bring an MLflow history into the mlruns tree and the tracking branch. */
+/**
+ * `mltrack import sqlite:///PATH | http(s)://SERVER | DIR`: bring an MLflow history into the mlruns tree and the
+ * tracking branch; `mltrack export sqlite:///PATH` the other way.
+ */
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
 import { isAbsolute, resolve } from 'node:path';
+import { exportSqlite } from '../../import/exportSqlite.js';
 import { importRest } from '../../import/importRest.js';
 import { importSqlite, type ImportOptions } from '../../import/importSqlite.js';
 import { importTree } from '../../import/importTree.js';
@@ -98,5 +102,49 @@ Examples:
       ]);
       ctx.out.line(`${result.filesWritten} files ${opts.dryRun ? 'would be ' : ''}written${result.filesWritten === 0 ? ': already up to date' : ''}${result.commit ? `; commit ${result.commit.slice(0, 12)}` : ''}`);
       for (const o of result.omitted) ctx.out.warn(`not imported: ${o.count} ${o.kind}: ${o.reason}`);
+    }));
+
+  program
+    .command('export <target>')
+    .description("write the mlruns tree as an MLflow database (sqlite:///PATH, MLflow 2.x schema f5a4f2784254): mltrack import of it gives the tree back")
+    .option('--force', 'replace the database file if it exists')
+    .addHelpText('after', `
+MLflow 2.17 opens the database as it is; MLflow 3 upgrades it in place on first open (as it does any
+2.x database), after which 2.x no longer opens it. Artifact locations are kept as the tree records
+them, so MLflow reads the artifacts where they are. 3.x logged models have no table in the 2.x
+schema: they are reported, not written.
+Examples:
+  mltrack export sqlite:///mlflow.db
+  mltrack export sqlite:////tmp/handover.db --force --json
+  mlflow ui --backend-store-uri sqlite:///mlflow.db     then browse it with MLflow`)
+    .action(run(async (ctx, target: string, opts: { force?: boolean }) => {
+      if (!target.startsWith('sqlite:')) throw fail('INVALID_ARGUMENT', `Unsupported target '${target}': expected sqlite:///PATH`, { target });
+      const dbPath = sqlitePathFromUri(target);
+      let progress: { tick(n: number): void; done(): void } | null = null;
+      const result = await exportSqlite({
+        uri: isAbsolute(dbPath) ? target : `sqlite:///${resolve(ctx.cwd, dbPath)}`,
+        mlruns: ctx.config().mlruns,
+        force: Boolean(opts.force),
+        onProgress: (done, total) => {
+          progress ??= ctx.out.progress('exporting', total);
+          progress.tick(done);
+        },
+      });
+      (progress as { done(): void } | null)?.done();
+      const c = result.counts;
+      if (ctx.out.json) {
+        ctx.out.data({
+          path: result.path, revision: result.revision,
+          counts: { experiments: c.experiments, runs: c.runs, params: c.params, tags: c.tags, metric_values: c.metricValues, dataset_inputs: c.datasetInputs, registered_models: c.registeredModels, model_versions: c.modelVersions },
+          not_exported: result.omitted.map((o) => ({ kind: o.kind, count: o.count, reason: o.reason })),
+        });
+        return;
+      }
+      ctx.out.line(`exported to ${result.path} (MLflow schema ${result.revision})`);
+      ctx.out.table(['kind', 'count'], [
+        ['experiments', String(c.experiments)], ['runs', String(c.runs)], ['params', String(c.params)], ['tags', String(c.tags)],
+        ['metric values', String(c.metricValues)], ['dataset inputs', String(c.datasetInputs)], ['registered models', String(c.registeredModels)], ['model versions', String(c.modelVersions)],
+      ]);
+      for (const o of result.omitted) ctx.out.warn(`not exported: ${o.count} ${o.kind}: ${o.reason}`);
     }));
 }
