@@ -5,6 +5,7 @@
  */
 import { commitTracking } from '../git/trackingCommit.js';
 import { findRepo } from '../git/repo.js';
+import { ImportManifest } from './importManifest.js';
 import { REST_REVISION, type ImportedHistory, type Omission } from './history.js';
 import { openMlflowDb, sqlitePathFromUri, type MlflowDb } from './openMlflowDb.js';
 import { readLoggedModels } from './readLoggedModels.js';
@@ -75,11 +76,21 @@ export async function importSqlite(options: ImportOptions): Promise<ImportResult
   return writeAndCommit(history, options);
 }
 
+function gitdirOrNull(cwd: string): string | null {
+  try {
+    return findRepo(cwd).gitdir;
+  } catch {
+    return null;
+  }
+}
+
 /** Writes what a reader gave, then one commit on the tracking branch saying what was imported. */
 export async function writeAndCommit(history: ImportedHistory, options: ImportOptions): Promise<ImportResult> {
   // The repository is looked up before anything is written, so a bad setup writes nothing.
   const repo = options.commit && !options.dryRun ? findRepo(options.commit.cwd) : null;
-  const result = writeHistory(history, options);
+  const manifest = ImportManifest.load(repo?.gitdir ?? (options.commit && options.dryRun ? gitdirOrNull(options.commit.cwd) : null), options.uri);
+  const result = writeHistory(history, { ...options, manifest });
+  if (!options.dryRun) manifest.save(options.uri);
   let commit: string | null = null;
   if (repo && options.commit && result.filesWritten > 0) {
     const done = await commitTracking({ repo, mlruns: options.mlruns, branch: options.commit.branch, message: describe(result, options.uri, history.revision), paths: result.changedPaths });
