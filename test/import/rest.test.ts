@@ -9,6 +9,7 @@ import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { importRest } from '../../src/import/importRest.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
@@ -184,5 +185,26 @@ describe('a server that fails, pages, or wants credentials', () => {
     expect((await runCli(['import', server.url], { ...bearer, env: { ...bearer.env, MLFLOW_TRACKING_TOKEN: token } })).code).toBe(0);
     expect(await readWholeTree(join(bearer.dir, 'mlruns'))).toEqual(await readWholeTree(join(basic.dir, 'mlruns')));
     expect(statSync(join(basic.dir, 'mlruns', '1')).isDirectory()).toBe(true);
+  });
+});
+
+describe('the summary, --dry-run and progress for a server', () => {
+  it('--dry-run counts what it would write and writes nothing; a terminal gets a progress bar, then the table', async () => {
+    const served = await servedTree('v2');
+    const server = await startServerProcess([], { cwd: served.dir, env: served.env });
+    const target = project();
+    const dry = JSON.parse((await runCli(['--json', 'import', server.url, '--dry-run'], target)).stdout);
+    expect(dry).toMatchObject({ dry_run: true, commit: null, revision: null, counts: { experiments: 4, runs: 28, registered_models: 2, model_versions: 4 } });
+    expect(dry.files_written).toBeGreaterThan(100);
+    expect(dry.counts.artifact_bytes).toBeGreaterThan(0);
+    expect(readdirSync(target.dir)).not.toContain('mlruns');
+    let stdout = '';
+    let tty = '';
+    const code = await main(['import', server.url], { cwd: target.dir, streams: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (tty += t), isTTY: true }, env: target.env } });
+    expect(code).toBe(0);
+    expect(tty).toMatch(/\rimporting \[#+ *\] 28\/28/);
+    expect(stdout).toMatch(/^imported http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(stdout).toMatch(/runs +28/);
+    expect(stdout).toMatch(/artifact files +\d+ \(\d+ bytes\)/);
   });
 });

@@ -354,5 +354,12 @@ describe('mltrack import DIR', () => {
     const again = JSON.parse((await cli(dir, ['--json', 'import', 'colleague/mlruns'])).stdout);
     expect(again.files_written).toBe(0);
     expect(again.commit).toBeNull();
+
+    // On a terminal: a progress bar over the source's files, then the summary line.
+    let tty = '';
+    let out = '';
+    expect(await main(['import', 'colleague/mlruns', '--dry-run'], { cwd: dir, streams: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (tty += t), isTTY: true }, env: { ...process.env, NO_COLOR: '1' } } })).toBe(0);
+    expect(tty).toMatch(/\rimporting \[#+ *\] \d+\/\d+/);
+    expect(out).toMatch(/^would merge colleague\/mlruns: 0 files copied, 0 merged, 0 bytes\n$/);
   });
 });

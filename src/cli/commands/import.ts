@@ -47,8 +47,14 @@ Examples:
       const config = ctx.config();
       const isServer = /^https?:\/\//i.test(source);
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('sqlite:') && !isServer) throw fail('INVALID_ARGUMENT', `Unsupported source '${source}': expected sqlite:///PATH, http(s)://SERVER or an mlruns directory`, { source });
+      let progress: { tick(n: number): void; done(): void } | null = null;
+      const onProgress = (done: number, total: number) => {
+        progress ??= ctx.out.progress('importing', total);
+        progress.tick(done);
+      };
       if (!source.startsWith('sqlite:') && !isServer) {
-        const tree = await importTree({ source: resolve(ctx.cwd, source), mlruns: config.mlruns, commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch }, dryRun: Boolean(opts.dryRun) });
+        const tree = await importTree({ source: resolve(ctx.cwd, source), mlruns: config.mlruns, commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch }, dryRun: Boolean(opts.dryRun), onProgress });
+        (progress as { done(): void } | null)?.done();
         if (ctx.out.json) {
           ctx.out.data({ source, dry_run: Boolean(opts.dryRun), commit: tree.commit, files_copied: tree.filesCopied, files_merged: tree.filesMerged, files_written: tree.filesWritten, bytes_written: tree.bytesWritten,
             conflicts: tree.conflicts.map((c) => ({ path: c.path, reason: c.reason })), not_imported: tree.omitted.map((o) => ({ kind: o.kind, count: o.count, reason: o.reason })) });
@@ -59,7 +65,6 @@ Examples:
         for (const o of tree.omitted) ctx.out.warn(`not imported: ${o.count} ${o.kind}: ${o.reason}`);
         return;
       }
-      let progress: { tick(n: number): void; done(): void } | null = null;
       const options: ImportOptions = {
         uri: source,
         mlruns: config.mlruns,
@@ -67,10 +72,7 @@ Examples:
         artifacts: opts.artifacts as ArtifactMode,
         rebases: opts.rebase,
         dryRun: Boolean(opts.dryRun),
-        onProgress: (done, total) => {
-          progress ??= ctx.out.progress('importing', total);
-          progress.tick(done);
-        },
+        onProgress,
       };
       let result;
       if (isServer) result = await importRest({ ...options, rest: { env: ctx.env } });
