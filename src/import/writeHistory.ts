@@ -77,7 +77,6 @@ function walkArtifacts(root: string, skipped: (path: string, why: string) => voi
   return out;
 }
 
-
 export function writeHistory(history: ImportedHistory, options: WriteOptions): WriteResult {
   const w = new TreeWriter(options.mlruns, options.dryRun);
   const manifest = options.manifest ?? ImportManifest.load(null, '');
