@@ -78,3 +78,15 @@ for (const version of ['v2', 'v3'] as const) {
     });
   });
 }
+
+describe('export options', () => {
+  it('--help shows examples and what MLflow needs to open the file; a target that is not sqlite: is refused', async () => {
+    const p = project();
+    const help = await runCli(['export', '--help'], p);
+    expect(help.stdout).toContain('mltrack export sqlite:///mlflow.db');
+    expect(help.stdout).toContain('MLflow 3 upgrades it in place');
+    const bad = await runCli(['export', 'postgresql://db/mlflow'], p);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^mltrack: error INVALID_ARGUMENT: Unsupported target/);
+  });
+});
