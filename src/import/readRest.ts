@@ -30,7 +30,7 @@ export interface RestReadOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A run's or model's artifact files under a proxied root, downloaded into `dir`; counts what it fetched. */
+/** A run's or model's artifact files under a proxied root, downloaded into `dir`. */
 async function downloadTree(client: MlflowRestClient, rootUri: string, dir: string, list: (path: string) => Promise<{ path: string; is_dir?: boolean }[]>): Promise<void> {
   const root = rootUri.slice(PROXY.length).replace(/^\/+/, '');
   const walk = async (path: string) => {
@@ -116,6 +116,11 @@ export async function readRest(client: MlflowRestClient, options: RestReadOption
       modelOutputs: (r.outputs?.model_outputs ?? []).map((o: Json) => ({ modelId: o.model_id, step: int64(o.step) })),
       modelInputs: (r.inputs?.model_inputs ?? []).map((i: Json) => i.model_id),
     };
+    // MLflow 3's search leaves a run's model inputs empty and GetRun fills them: ask for them only
+    // where there are logged models they could name.
+    if (loggedModelsJson.length && !run.modelInputs.length) {
+      run.modelInputs = ((await client.get('/runs/get', { run_id: runId })).run?.inputs?.model_inputs ?? []).map((i: Json) => i.model_id);
+    }
     if (options.staging && run.info.artifactUri.startsWith(PROXY)) {
       run.artifactsFrom = join(options.staging, 'runs', runId);
       await downloadTree(client, run.info.artifactUri, run.artifactsFrom, async (path) => (await client.get('/artifacts/list', { run_id: runId, path: path || undefined })).files ?? []);
