@@ -6,8 +6,11 @@ export interface ImportedRun {
   info: RunInfo;
   params: Record<string, string>;
   tags: Record<string, string>;
-  /** Every row of `metrics`, per key, in the order MLflow inserted them. */
-  metrics: Record<string, Metric[]>;
+  /**
+   * Every row of `metrics`, per key, in the order MLflow inserted them. Read when the writer reaches
+   * the run, so only one run's rows are in memory at a time.
+   */
+  metrics: () => Record<string, Metric[]>;
   datasetInputs: { dataset: Dataset; tags: Record<string, string> }[];
   /** [3.x] models the run produced (`RUN_OUTPUT` -> `MODEL_OUTPUT`) and consumed. */
   modelOutputs: { modelId: string; step: Step }[];

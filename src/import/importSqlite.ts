@@ -67,13 +67,12 @@ function describe(result: WriteResult, source: string, revision: string): string
 
 export async function importSqlite(options: ImportOptions): Promise<ImportResult> {
   const source = openMlflowDb(sqlitePathFromUri(options.uri));
-  let history: ImportedHistory;
   try {
-    history = readHistory(source);
+    // Open until the writer is done: it reads each run's metric rows when it gets to the run.
+    return await writeAndCommit(readHistory(source), options);
   } finally {
     source.db.close();
   }
-  return writeAndCommit(history, options);
 }
 
 function gitdirOrNull(cwd: string): string | null {

@@ -108,7 +108,7 @@ export async function readRest(client: MlflowRestClient, options: RestReadOption
       },
       params: pairs(r.data?.params),
       tags: pairs(r.data?.tags),
-      metrics,
+      metrics: () => metrics,
       datasetInputs: (r.inputs?.dataset_inputs ?? []).map((d: Json) => ({
         dataset: { name: d.dataset.name, digest: d.dataset.digest, sourceType: d.dataset.source_type, source: d.dataset.source, schema: d.dataset.schema ?? null, profile: d.dataset.profile ?? null },
         tags: pairs(d.tags),

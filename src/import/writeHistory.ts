@@ -151,7 +151,7 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
     keyFolder(joinPath(runDir, TAGS_DIR), run.tags);
     counts.params += Object.keys(run.params).length;
     counts.tags += Object.keys(run.tags).length;
-    for (const [key, rows] of Object.entries(run.metrics)) {
+    for (const [key, rows] of Object.entries(run.metrics())) {
       w.put(joinPath(runDir, METRICS_DIR, key), rows.map(formatMetricLine).join(''));
       counts.metricValues += rows.length;
     }
