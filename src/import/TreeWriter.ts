@@ -74,6 +74,14 @@ export class TreeWriter {
     if (!this.dryRun) mkdirSync(join(this.root, rel), { recursive: true });
   }
 
+  /** A dry run's guess for a file it has not fetched: it would be written unless one of that size is there. */
+  wouldCopy(rel: string, size: number): boolean {
+    const target = join(this.root, rel);
+    if (existsSync(target) && lstatSync(target).isFile() && statSync(target).size === size) return false;
+    this.mark(rel, size);
+    return true;
+  }
+
   /** Copies (or hard-links) a source file unless an identical one is there. */
   copy(sourceFile: string, rel: string, mode: 'copy' | 'link'): boolean {
     const target = join(this.root, rel);

@@ -2,6 +2,8 @@
 import type { Dataset, Experiment, Metric, RunInfo, Step } from '../format/entities.js';
 import type { ModelVersionMeta, RegisteredModelMeta } from '../format/registryMeta.js';
 
+export type ArtifactsFrom = string | { path: string; size: number }[];
+
 export interface ImportedRun {
   info: RunInfo;
   params: Record<string, string>;
@@ -15,8 +17,11 @@ export interface ImportedRun {
   /** [3.x] models the run produced (`RUN_OUTPUT` -> `MODEL_OUTPUT`) and consumed. */
   modelOutputs: { modelId: string; step: Step }[];
   modelInputs: string[];
-  /** A local folder holding the artifact files already (downloaded from a server); else the recorded URI is read. */
-  artifactsFrom?: string;
+  /**
+   * A local folder holding the artifact files already (downloaded from a server), or for a dry run
+   * only their listing (nothing downloaded); else the recorded URI is read.
+   */
+  artifactsFrom?: ArtifactsFrom;
 }
 
 export interface ImportedLoggedModel {
@@ -35,7 +40,7 @@ export interface ImportedLoggedModel {
   params: Record<string, string>;
   metrics: Record<string, (Metric & { runId: string })[]>;
   /** As ImportedRun.artifactsFrom. */
-  artifactsFrom?: string;
+  artifactsFrom?: ArtifactsFrom;
 }
 
 export interface ImportedExperiment {

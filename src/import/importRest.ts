@@ -14,7 +14,7 @@ export async function importRest(options: ImportOptions & { rest?: RestOptions }
   const client = new MlflowRestClient(options.uri, options.rest);
   const staging = options.artifacts === 'keep' ? null : mkdtempSync(join(tmpdir(), 'mltrack-import-'));
   try {
-    const history = await readRest(client, { staging, onProgress: options.onProgress });
+    const history = await readRest(client, { staging, listOnly: options.dryRun, onProgress: options.onProgress });
     return { ...(await writeAndCommit(history, { ...options, onProgress: undefined })), retried: client.retried };
   } finally {
     if (staging) rmSync(staging, { recursive: true, force: true });

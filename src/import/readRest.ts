@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { LifecycleStage, Metric, RunStatus, Step } from '../format/entities.js';
 import { fail, isMltrackError } from '../format/errors.js';
 import { validateArtifactPath } from '../format/validation.js';
-import { REST_REVISION, type ImportedExperiment, type ImportedHistory, type ImportedLoggedModel, type ImportedRegisteredModel, type ImportedRun, type Omission } from './history.js';
+import { REST_REVISION, type ArtifactsFrom, type ImportedExperiment, type ImportedHistory, type ImportedLoggedModel, type ImportedRegisteredModel, type ImportedRun, type Omission } from './history.js';
 import type { MlflowRestClient } from './mlflowRest.js';
 
 type Json = any;
@@ -27,17 +27,24 @@ const msOrNull = (v: number | bigint | undefined | null): number | null => (v ==
 export interface RestReadOptions {
   /** Where downloaded artifacts wait until the writer copies them; null: do not download (--artifacts keep). */
   staging: string | null;
+  /** A dry run lists artifact files (for the counts) and downloads none. */
+  listOnly: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A run's or model's artifact files under a proxied root, downloaded into `dir`. */
-async function downloadTree(client: MlflowRestClient, rootUri: string, dir: string, list: (path: string) => Promise<{ path: string; is_dir?: boolean }[]>): Promise<void> {
+/**
+ * A run's or model's artifact files under a proxied root, downloaded into `dir`; with `listOnly`
+ * only listed. Returns what the writer copies from: the folder, or the listing.
+ */
+async function fetchArtifacts(client: MlflowRestClient, rootUri: string, dir: string, listOnly: boolean, list: (path: string) => Promise<{ path: string; is_dir?: boolean; file_size?: number }[]>): Promise<ArtifactsFrom> {
   const root = rootUri.slice(PROXY.length).replace(/^\/+/, '');
+  const listing: { path: string; size: number }[] = [];
   const walk = async (path: string) => {
     for (const f of await list(path)) {
       // A path the server sends is checked like one a user sends: it must stay under the root.
       const rel = validateArtifactPath(f.path);
       if (f.is_dir) await walk(rel);
+      else if (listOnly) listing.push({ path: rel, size: Number(f.file_size ?? 0) });
       else {
         const target = join(dir, rel);
         mkdirSync(dirname(target), { recursive: true });
@@ -46,6 +53,7 @@ async function downloadTree(client: MlflowRestClient, rootUri: string, dir: stri
     }
   };
   await walk('');
+  return listOnly ? listing : dir;
 }
 
 export async function readRest(client: MlflowRestClient, options: RestReadOptions): Promise<ImportedHistory> {
@@ -122,8 +130,7 @@ export async function readRest(client: MlflowRestClient, options: RestReadOption
       run.modelInputs = ((await client.get('/runs/get', { run_id: runId })).run?.inputs?.model_inputs ?? []).map((i: Json) => i.model_id);
     }
     if (options.staging && run.info.artifactUri.startsWith(PROXY)) {
-      run.artifactsFrom = join(options.staging, 'runs', runId);
-      await downloadTree(client, run.info.artifactUri, run.artifactsFrom, async (path) => (await client.get('/artifacts/list', { run_id: runId, path: path || undefined })).files ?? []);
+      run.artifactsFrom = await fetchArtifacts(client, run.info.artifactUri, join(options.staging, 'runs', runId), options.listOnly, async (path) => (await client.get('/artifacts/list', { run_id: runId, path: path || undefined })).files ?? []);
     } else if (options.staging && !run.info.artifactUri.startsWith('file:') && !run.info.artifactUri.startsWith('/')) unreachableArtifacts++;
     const experiment = byId.get(run.info.experimentId);
     if (!experiment) throw fail('SOURCE_REFUSED', `${client.base}: run ${runId} names experiment ${run.info.experimentId}, which the experiment search did not return`, { runId });
@@ -156,8 +163,7 @@ export async function readRest(client: MlflowRestClient, options: RestReadOption
       });
     }
     if (options.staging && model.artifactLocation.startsWith(PROXY)) {
-      model.artifactsFrom = join(options.staging, 'models', model.modelId);
-      await downloadTree(client, model.artifactLocation, model.artifactsFrom, async (path) =>
+      model.artifactsFrom = await fetchArtifacts(client, model.artifactLocation, join(options.staging, 'models', model.modelId), options.listOnly, async (path) =>
         (await client.get(`/logged-models/${encodeURIComponent(model.modelId)}/artifacts/directories`, { artifact_directory_path: path || undefined })).files ?? []);
     }
     byId.get(model.experimentId)?.loggedModels.push(model);

@@ -15,7 +15,7 @@ import { ALIASES_DIR, STAGE_DELETED_INTERNAL, VERSION_DIR_PREFIX, formatModelVer
 import { formatRunMeta } from '../format/runMeta.js';
 import { dumpYaml } from '../format/yaml.js';
 import { localArtifactPath, moveUnder, type Rebase } from './artifactLocations.js';
-import type { ImportedHistory, ImportedLoggedModel, ImportedRun, Omission } from './history.js';
+import type { ArtifactsFrom, ImportedHistory, ImportedLoggedModel, ImportedRun, Omission } from './history.js';
 import { ImportManifest } from './importManifest.js';
 import { TreeWriter } from './TreeWriter.js';
 
@@ -97,8 +97,16 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
   let done = 0;
   const tick = () => options.onProgress?.(++done, total);
 
-  /** `local`: a folder the files are in already (downloaded from a server); else the recorded URI is read. */
-  const copyArtifacts = (recorded: string, local: string | undefined, targetDir: string) => {
+  /** `local`: a folder the files are in already, or a dry run's listing of them; else the recorded URI is read. */
+  const copyArtifacts = (recorded: string, local: ArtifactsFrom | undefined, targetDir: string) => {
+    if (Array.isArray(local)) {
+      for (const file of local) {
+        counts.artifactFiles++;
+        counts.artifactBytes += file.size;
+        w.wouldCopy(joinPath(targetDir, file.path), file.size);
+      }
+      return;
+    }
     const from = local ?? localArtifactPath(recorded, options.rebases);
     if (from === null) {
       if (recorded) unreachable.push(recorded);

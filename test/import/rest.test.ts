@@ -49,11 +49,13 @@ async function servedTree(version: 'v2' | 'v3'): Promise<{ dir: string; env: Nod
  * An HTTP proxy in front of `target` that fails the first `failures` requests, either with 503 (and
  * Retry-After: 0, so the client retries at once) or by dropping the connection.
  */
-async function flakyProxy(target: string, failures: number, how: '503' | 'drop'): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+async function flakyProxy(target: string, failures: number, how: '503' | 'drop'): Promise<{ url: string; requests: () => number; paths: string[]; close: () => Promise<void> }> {
   const t = new URL(target);
   let seen = 0;
+  const paths: string[] = [];
   const server: Server = createServer((req, res) => {
     seen++;
+    paths.push(req.url ?? '');
     if (seen <= failures) {
       if (how === 'drop') req.socket.destroy();
       else res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{"error_code":"TEMPORARILY_UNAVAILABLE","message":"busy"}');
@@ -67,7 +69,7 @@ async function flakyProxy(target: string, failures: number, how: '503' | 'drop')
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, requests: () => seen, close: () => new Promise((done) => server.close(() => done())) };
+  return { url: `http://127.0.0.1:${port}`, requests: () => seen, paths, close: () => new Promise((done) => server.close(() => done())) };
 }
 
 for (const version of ['v2', 'v3'] as const) {
@@ -193,7 +195,12 @@ describe('the summary, --dry-run and progress for a server', () => {
     const served = await servedTree('v2');
     const server = await startServerProcess([], { cwd: served.dir, env: served.env });
     const target = project();
-    const dry = JSON.parse((await runCli(['--json', 'import', server.url, '--dry-run'], target)).stdout);
+    const proxy = await flakyProxy(server.url, 0, '503');
+    const dry = JSON.parse((await runCli(['--json', 'import', proxy.url, '--dry-run'], target)).stdout);
+    await proxy.close();
+    // Artifacts are listed for the counts, never downloaded.
+    expect(proxy.paths.filter((p) => p.startsWith('/api/2.0/mlflow-artifacts/'))).toEqual([]);
+    expect(proxy.paths.filter((p) => p.startsWith('/api/2.0/mlflow/artifacts/list')).length).toBeGreaterThan(0);
     expect(dry).toMatchObject({ dry_run: true, commit: null, revision: null, counts: { experiments: 4, runs: 28, registered_models: 2, model_versions: 4 } });
     expect(dry.files_written).toBeGreaterThan(100);
     expect(dry.counts.artifact_bytes).toBeGreaterThan(0);
@@ -205,6 +212,8 @@ describe('the summary, --dry-run and progress for a server', () => {
     expect(tty).toMatch(/\rimporting \[#+ *\] 28\/28/);
     expect(stdout).toMatch(/^imported http:\/\/127\.0\.0\.1:\d+\n/);
     expect(stdout).toMatch(/runs +28/);
-    expect(stdout).toMatch(/artifact files +\d+ \(\d+ bytes\)/);
+    expect(stdout).toContain(`artifact files     ${dry.counts.artifact_files} (${dry.counts.artifact_bytes} bytes)`);
+    const again = JSON.parse((await runCli(['--json', 'import', server.url, '--dry-run'], target)).stdout);
+    expect(again.files_written).toBe(0); // a dry run over an up-to-date tree: nothing would be written
   });
 });
