@@ -32,10 +32,11 @@ export class TreeWriter {
   }
 
   /**
-   * Removes the key files under `folderRel` (nested keys included) that are not in `keep`: a tag
-   * deleted in the source is deleted here too. Returns how many it removed.
+   * Removes the key files under `folderRel` (nested keys included) that are not in `keep` and that
+   * `owned` says the source had before: a tag deleted in the source is deleted here too, a tag the
+   * source never had stays. Returns how many it removed.
    */
-  prune(folderRel: string, keep: Iterable<string>): number {
+  prune(folderRel: string, keep: Iterable<string>, owned: (key: string) => boolean): number {
     const wanted = new Set(keep);
     const folder = join(this.root, folderRel);
     if (!existsSync(folder)) return 0;
@@ -45,7 +46,7 @@ export class TreeWriter {
         const childAbs = join(abs, name);
         const childRel = rel ? `${rel}/${name}` : name;
         if (lstatSync(childAbs).isDirectory()) walk(childAbs, childRel);
-        else if (!wanted.has(childRel)) {
+        else if (!wanted.has(childRel) && owned(childRel)) {
           this.mark(`${folderRel}/${childRel}`, 0);
           if (!this.dryRun) rmSync(childAbs);
           removed++;
@@ -71,6 +72,14 @@ export class TreeWriter {
 
   dir(rel: string): void {
     if (!this.dryRun) mkdirSync(join(this.root, rel), { recursive: true });
+  }
+
+  /** A dry run's guess for a file it has not fetched: it would be written unless one of that size is there. */
+  wouldCopy(rel: string, size: number): boolean {
+    const target = join(this.root, rel);
+    if (existsSync(target) && lstatSync(target).isFile() && statSync(target).size === size) return false;
+    this.mark(rel, size);
+    return true;
   }
 
   /** Copies (or hard-links) a source file unless an identical one is there. */

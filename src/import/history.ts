@@ -2,16 +2,26 @@
 import type { Dataset, Experiment, Metric, RunInfo, Step } from '../format/entities.js';
 import type { ModelVersionMeta, RegisteredModelMeta } from '../format/registryMeta.js';
 
+export type ArtifactsFrom = string | { path: string; size: number }[];
+
 export interface ImportedRun {
   info: RunInfo;
   params: Record<string, string>;
   tags: Record<string, string>;
-  /** Every row of `metrics`, per key, in the order MLflow inserted them. */
-  metrics: Record<string, Metric[]>;
+  /**
+   * Every row of `metrics`, per key, in the order MLflow inserted them. Read when the writer reaches
+   * the run, so only one run's rows are in memory at a time.
+   */
+  metrics: () => Record<string, Metric[]>;
   datasetInputs: { dataset: Dataset; tags: Record<string, string> }[];
   /** [3.x] models the run produced (`RUN_OUTPUT` -> `MODEL_OUTPUT`) and consumed. */
   modelOutputs: { modelId: string; step: Step }[];
   modelInputs: string[];
+  /**
+   * A local folder holding the artifact files already (downloaded from a server), or for a dry run
+   * only their listing (nothing downloaded); else the recorded URI is read.
+   */
+  artifactsFrom?: ArtifactsFrom;
 }
 
 export interface ImportedLoggedModel {
@@ -29,6 +39,8 @@ export interface ImportedLoggedModel {
   tags: Record<string, string>;
   params: Record<string, string>;
   metrics: Record<string, (Metric & { runId: string })[]>;
+  /** As ImportedRun.artifactsFrom. */
+  artifactsFrom?: ArtifactsFrom;
 }
 
 export interface ImportedExperiment {
@@ -56,7 +68,11 @@ export interface Omission {
   reason: string;
 }
 
+/** The `revision` of a history read through the REST API, which does not tell the server's schema. */
+export const REST_REVISION = 'REST';
+
 export interface ImportedHistory {
+  /** The database's alembic revision, or REST_REVISION. */
   revision: string;
   experiments: ImportedExperiment[];
   registeredModels: ImportedRegisteredModel[];

@@ -5,7 +5,8 @@
  */
 import { commitTracking } from '../git/trackingCommit.js';
 import { findRepo } from '../git/repo.js';
-import type { ImportedHistory, Omission } from './history.js';
+import { ImportManifest } from './importManifest.js';
+import { REST_REVISION, type ImportedHistory, type Omission } from './history.js';
 import { openMlflowDb, sqlitePathFromUri, type MlflowDb } from './openMlflowDb.js';
 import { readLoggedModels } from './readLoggedModels.js';
 import { readRegistry } from './readRegistry.js';
@@ -22,6 +23,8 @@ const NOT_CARRIED: Record<string, string> = {
   scorers: 'GenAI scorers have no file-store form',
   jobs: 'server jobs are not history',
   webhooks: 'webhooks are server configuration, not history',
+  secrets: 'secrets are server credentials, never copied into a tree',
+  trace_metrics: 'trace metrics are not part of the mlruns trees mltrack writes',
 };
 
 export function readHistory(source: MlflowDb): ImportedHistory {
@@ -56,28 +59,41 @@ export interface ImportResult extends WriteResult {
 
 function describe(result: WriteResult, source: string, revision: string): string {
   const c = result.counts;
-  return `Import ${source} (MLflow schema ${revision})\n\n` +
+  return `Import ${source}${revision === REST_REVISION ? '' : ` (MLflow schema ${revision})`}\n\n` +
     `${c.experiments} experiments, ${c.runs} runs, ${c.metricValues} metric values, ${c.loggedModels} logged models, ` +
     `${c.registeredModels} registered models, ${c.modelVersions} model versions, ${c.artifactFiles} artifact files (${c.artifactBytes} bytes); ` +
     `${result.filesWritten} files written.`;
 }
 
 export async function importSqlite(options: ImportOptions): Promise<ImportResult> {
-  const path = sqlitePathFromUri(options.uri);
-  const source = openMlflowDb(path);
-  let history: ImportedHistory;
+  const source = openMlflowDb(sqlitePathFromUri(options.uri));
   try {
-    history = readHistory(source);
+    // Open until the writer is done: it reads each run's metric rows when it gets to the run.
+    return await writeAndCommit(readHistory(source), options);
   } finally {
     source.db.close();
   }
+}
+
+function gitdirOrNull(cwd: string): string | null {
+  try {
+    return findRepo(cwd).gitdir;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes what a reader gave, then one commit on the tracking branch saying what was imported. */
+export async function writeAndCommit(history: ImportedHistory, options: ImportOptions): Promise<ImportResult> {
   // The repository is looked up before anything is written, so a bad setup writes nothing.
   const repo = options.commit && !options.dryRun ? findRepo(options.commit.cwd) : null;
-  const result = writeHistory(history, options);
+  const manifest = ImportManifest.load(repo?.gitdir ?? (options.commit && options.dryRun ? gitdirOrNull(options.commit.cwd) : null), options.uri);
+  const result = writeHistory(history, { ...options, manifest });
+  if (!options.dryRun) manifest.save(options.uri);
   let commit: string | null = null;
   if (repo && options.commit && result.filesWritten > 0) {
-    const done = await commitTracking({ repo, mlruns: options.mlruns, branch: options.commit.branch, message: describe(result, options.uri, source.revision), paths: result.changedPaths });
+    const done = await commitTracking({ repo, mlruns: options.mlruns, branch: options.commit.branch, message: describe(result, options.uri, history.revision), paths: result.changedPaths });
     commit = done?.commit ?? null;
   }
-  return { ...result, source: options.uri, revision: source.revision, commit };
+  return { ...result, source: options.uri, revision: history.revision, commit };
 }

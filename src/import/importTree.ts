@@ -33,7 +33,7 @@ function sharedPrefix(a: string, b: string): string {
   return out.length ? out.join('\n') + '\n' : '';
 }
 
-export async function importTree(options: { source: string; mlruns: string; commit: { cwd: string; branch: string } | null; dryRun: boolean }): Promise<TreeImportResult> {
+export async function importTree(options: { source: string; mlruns: string; commit: { cwd: string; branch: string } | null; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<TreeImportResult> {
   const { source } = options;
   if (!existsSync(source) || !lstatSync(source).isDirectory()) throw fail('NOT_FOUND', `No mlruns directory at ${source}`, { path: source });
   const hasExperiment = readdirSync(source).some((name) => existsSync(join(source, name, META_FILE)));
@@ -49,11 +49,13 @@ export async function importTree(options: { source: string; mlruns: string; comm
       const st = lstatSync(join(source, childRel));
       if (st.isSymbolicLink()) links.push(childRel);
       else if (st.isDirectory()) {
-        w.dir(childRel);
+        dirs.push(childRel);
         walk(childRel);
-      } else if (st.isFile()) mergeOne(childRel);
+      } else if (st.isFile()) files.push(childRel);
     }
   };
+  const dirs: string[] = [];
+  const files: string[] = [];
   const mergeOne = (rel: string) => {
     const target = join(options.mlruns, rel);
     if (!existsSync(target)) {
@@ -68,6 +70,11 @@ export async function importTree(options: { source: string; mlruns: string; comm
     else if (w.put(rel, merged.text)) result.filesMerged++;
   };
   walk('');
+  for (const d of dirs) w.dir(d);
+  files.forEach((file, i) => {
+    mergeOne(file);
+    options.onProgress?.(i + 1, files.length);
+  });
   if (links.length) result.omitted.push({ kind: 'links', count: links.length, reason: `symbolic links are not followed (e.g. ${links[0]})` });
   if (result.conflicts.length) result.omitted.push({ kind: 'conflicting files', count: result.conflicts.length, reason: `differ and have no merge rule: ours kept (e.g. ${result.conflicts[0]!.path})` });
   result.filesWritten = w.filesWritten;

@@ -36,8 +36,14 @@ function sqlite(): typeof Database {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
   } catch (err) {
-    throw fail('CONFIG_ERROR', `mltrack import needs better-sqlite3, which is not installed or did not build here (${(err as Error).message.split('\n')[0]}); run npm install better-sqlite3@12`);
+    throw fail('CONFIG_ERROR', `mltrack import and export of sqlite: need better-sqlite3, which is not installed or did not build here (${(err as Error).message.split('\n')[0]}); run npm install better-sqlite3@12`);
   }
+}
+
+/** A new, empty database file for `mltrack export`. */
+export function createMlflowDb(path: string): SqliteDb {
+  const Sqlite = sqlite();
+  return new Sqlite(path);
 }
 
 const REQUIRED_TABLES = ['experiments', 'runs', 'metrics', 'params', 'tags'];

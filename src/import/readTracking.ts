@@ -40,14 +40,16 @@ export function readTracking(source: MlflowDb): ImportedExperiment[] {
   const params = groupPairs(db.prepare('SELECT run_uuid AS owner, key, value FROM params ORDER BY rowid').all() as never);
   const tags = groupPairs(db.prepare('SELECT run_uuid AS owner, key, value FROM tags ORDER BY rowid').all() as never);
 
-  const metrics = new Map<string, Record<string, Metric[]>>();
-  const metricRows = db.prepare('SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics ORDER BY rowid').safeIntegers(true);
-  for (const row of metricRows.iterate() as IterableIterator<{ run_uuid: string; key: string; value: number | bigint; timestamp: bigint; step: bigint; is_nan: bigint | number }>) {
-    let byKey = metrics.get(row.run_uuid);
-    if (!byKey) metrics.set(row.run_uuid, (byKey = {}));
-    const value = Number(row.is_nan) ? NaN : Number(row.value);
-    (byKey[row.key] ??= []).push({ key: row.key, value, timestamp: Number(row.timestamp), step: exactInt(row.step) });
-  }
+  // One run's rows at a time, when the writer asks (MLflow indexes metrics by run_uuid).
+  const metricRows = db.prepare('SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? ORDER BY rowid').safeIntegers(true);
+  const metricsOf = (runId: string) => (): Record<string, Metric[]> => {
+    const byKey: Record<string, Metric[]> = {};
+    for (const row of metricRows.iterate(runId) as IterableIterator<{ key: string; value: number | bigint; timestamp: bigint; step: bigint; is_nan: bigint | number }>) {
+      const value = Number(row.is_nan) ? NaN : Number(row.value);
+      (byKey[row.key] ??= []).push({ key: row.key, value, timestamp: Number(row.timestamp), step: exactInt(row.step) });
+    }
+    return byKey;
+  };
 
   const inputs = new Map<string, ImportedRun['datasetInputs']>();
   const modelOutputs = new Map<string, ImportedRun['modelOutputs']>();
@@ -106,7 +108,7 @@ export function readTracking(source: MlflowDb): ImportedExperiment[] {
       },
       params: params.get(r.run_uuid) ?? {},
       tags: tags.get(r.run_uuid) ?? {},
-      metrics: metrics.get(r.run_uuid) ?? {},
+      metrics: metricsOf(r.run_uuid),
       datasetInputs: inputs.get(r.run_uuid) ?? [],
       modelOutputs: modelOutputs.get(r.run_uuid) ?? [],
       modelInputs: modelInputs.get(r.run_uuid) ?? [],

@@ -16,12 +16,12 @@ export const MLFLOW_SCHEMA_REVISIONS: readonly SchemaRevision[] = [
   { revision: '3500859a5d39', change: 'registered_model_aliases' },
   { revision: '7f2a7d5fae7d', change: 'datasets, inputs, input_tags' },
   { revision: '2d6e25af4d3e', change: 'param value length 8000' },
-  { revision: '0584bdc529eb', change: 'cascading deletion of datasets' },
   { revision: 'acf3f17fdcc7', change: 'model_versions.storage_location' },
   { revision: '867495a8f9d4', change: 'trace tables' },
   { revision: '5b0e9adcef9c', change: 'cascading deletion of trace tables' },
   { revision: '4465047574b1', change: 'dataset schema size' },
   { revision: 'f5a4f2784254', change: 'run tag value length 8000 (MLflow 2.17)' },
+  { revision: '0584bdc529eb', change: 'cascading deletion of datasets from experiments' },
   { revision: '400f98739977', change: 'logged_models and their params, tags, metrics (MLflow 3.0)' },
   { revision: '6953534de441', change: 'inputs.step' },
   { revision: 'bda7b8c39065', change: 'model_version_tags.value TEXT' },
@@ -34,6 +34,11 @@ export const MLFLOW_SCHEMA_REVISIONS: readonly SchemaRevision[] = [
   { revision: '71994744cf8e', change: 'evaluation datasets' },
   { revision: '3da73c924c2f', change: 'evaluation dataset record outputs' },
   { revision: 'bf29a5ff90ea', change: 'jobs' },
+  // MLflow's own line from here (the 3.6.1.dev0 fixture went from bf29a5ff90ea straight to 1b5f0d9ad7c1,
+  // upstream rebased that migration onto these three).
+  { revision: '1bd49d398cd23', change: 'secrets tables (AI gateway)' },
+  { revision: 'b7c8d9e0f1a2', change: 'trace metrics' },
+  { revision: 'c8d9e0f1a2b3', change: 'the revision upstream rebased 1b5f0d9ad7c1 onto' },
   { revision: '1b5f0d9ad7c1', change: 'workspace columns and workspaces table' },
 ];
 

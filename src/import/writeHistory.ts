@@ -15,7 +15,8 @@ import { ALIASES_DIR, STAGE_DELETED_INTERNAL, VERSION_DIR_PREFIX, formatModelVer
 import { formatRunMeta } from '../format/runMeta.js';
 import { dumpYaml } from '../format/yaml.js';
 import { localArtifactPath, moveUnder, type Rebase } from './artifactLocations.js';
-import type { ImportedHistory, ImportedLoggedModel, ImportedRun, Omission } from './history.js';
+import type { ArtifactsFrom, ImportedHistory, ImportedLoggedModel, ImportedRun, Omission } from './history.js';
+import { ImportManifest } from './importManifest.js';
 import { TreeWriter } from './TreeWriter.js';
 
 export type ArtifactMode = 'copy' | 'link' | 'keep';
@@ -26,6 +27,8 @@ export interface WriteOptions {
   rebases: Rebase[];
   dryRun: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** What the last import from this source wrote, so only its keys are pruned; none: prune nothing. */
+  manifest?: ImportManifest;
 }
 
 export interface ImportCounts {
@@ -74,14 +77,15 @@ function walkArtifacts(root: string, skipped: (path: string, why: string) => voi
   return out;
 }
 
-/** A folder of key files exactly as the source has it: written where they differ, removed where the source has none. */
-const pairsFolder = (w: TreeWriter, owner: string, folder: string, values: Record<string, string>) => {
-  for (const [key, value] of Object.entries(values)) w.put(joinPath(owner, folder, key), value);
-  w.prune(joinPath(owner, folder), Object.keys(values));
-};
-
 export function writeHistory(history: ImportedHistory, options: WriteOptions): WriteResult {
   const w = new TreeWriter(options.mlruns, options.dryRun);
+  const manifest = options.manifest ?? ImportManifest.load(null, '');
+  /** A folder of key files as the source has it: written where they differ, removed where the source dropped them. */
+  const keyFolder = (folder: string, values: Record<string, string>) => {
+    for (const [key, value] of Object.entries(values)) w.put(joinPath(folder, key), value);
+    w.prune(folder, Object.keys(values), (key) => manifest.owned(folder, key));
+    manifest.record(folder, Object.keys(values));
+  };
   const counts: ImportCounts = { experiments: 0, runs: 0, params: 0, tags: 0, metricValues: 0, datasetInputs: 0, loggedModels: 0, registeredModels: 0, modelVersions: 0, artifactFiles: 0, artifactBytes: 0 };
   const omitted: Omission[] = [...history.omitted];
   const skippedFiles: string[] = [];
@@ -93,8 +97,17 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
   let done = 0;
   const tick = () => options.onProgress?.(++done, total);
 
-  const copyArtifacts = (recorded: string, targetDir: string) => {
-    const from = localArtifactPath(recorded, options.rebases);
+  /** `local`: a folder the files are in already, or a dry run's listing of them; else the recorded URI is read. */
+  const copyArtifacts = (recorded: string, local: ArtifactsFrom | undefined, targetDir: string) => {
+    if (Array.isArray(local)) {
+      for (const file of local) {
+        counts.artifactFiles++;
+        counts.artifactBytes += file.size;
+        w.wouldCopy(joinPath(targetDir, file.path), file.size);
+      }
+      return;
+    }
+    const from = local ?? localArtifactPath(recorded, options.rebases);
     if (from === null) {
       if (recorded) unreachable.push(recorded);
       return;
@@ -123,7 +136,7 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
     const expLocation = location(experiment.artifactLocation, id);
     counts.experiments++;
     w.dir(expDir);
-    pairsFolder(w, expDir, TAGS_DIR, experiment.tags);
+    keyFolder(joinPath(expDir, TAGS_DIR), experiment.tags);
     counts.tags += Object.keys(experiment.tags).length;
 
     for (const run of runs) {
@@ -142,11 +155,11 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
     const artifactUri = options.artifacts === 'keep' ? location(run.info.artifactUri, '') : `${expLocation}/${run.info.runId}/${ARTIFACTS_DIR}`;
     counts.runs++;
     for (const sub of RUN_SUBDIRS) w.dir(joinPath(runDir, sub));
-    pairsFolder(w, runDir, PARAMS_DIR, run.params);
-    pairsFolder(w, runDir, TAGS_DIR, run.tags);
+    keyFolder(joinPath(runDir, PARAMS_DIR), run.params);
+    keyFolder(joinPath(runDir, TAGS_DIR), run.tags);
     counts.params += Object.keys(run.params).length;
     counts.tags += Object.keys(run.tags).length;
-    for (const [key, rows] of Object.entries(run.metrics)) {
+    for (const [key, rows] of Object.entries(run.metrics())) {
       w.put(joinPath(runDir, METRICS_DIR, key), rows.map(formatMetricLine).join(''));
       counts.metricValues += rows.length;
     }
@@ -163,7 +176,7 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
       w.put(joinPath(runDir, INPUTS_DIR, inputId(modelId, run.info.runId), META_FILE), formatInputMeta({ sourceId: modelId, sourceType: 'MODEL', tags: {} }));
     }
     if (options.artifacts !== 'keep') {
-      copyArtifacts(run.info.artifactUri, joinPath(runDir, ARTIFACTS_DIR));
+      copyArtifacts(run.info.artifactUri, run.artifactsFrom, joinPath(runDir, ARTIFACTS_DIR));
       moved.push({ from: run.info.artifactUri, to: artifactUri });
     }
     w.put(joinPath(runDir, META_FILE), formatRunMeta({ ...run.info, artifactUri }));
@@ -174,14 +187,14 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
     const artifactLocation = options.artifacts === 'keep' ? location(model.artifactLocation, '') : `${expLocation}/${MODELS_DIR}/${model.modelId}/${ARTIFACTS_DIR}`;
     counts.loggedModels++;
     w.dir(joinPath(dir, ARTIFACTS_DIR));
-    pairsFolder(w, dir, TAGS_DIR, model.tags);
-    pairsFolder(w, dir, PARAMS_DIR, model.params);
+    keyFolder(joinPath(dir, TAGS_DIR), model.tags);
+    keyFolder(joinPath(dir, PARAMS_DIR), model.params);
     for (const [key, rows] of Object.entries(model.metrics)) {
       const lines = rows.map((m) => `${m.timestamp} ${pyFloatRepr(m.value)} ${m.step} ${m.runId}${m.datasetName ? ` ${m.datasetName} ${m.datasetDigest}` : ''}\n`);
       w.put(joinPath(dir, METRICS_DIR, key), lines.join(''));
     }
     if (options.artifacts !== 'keep') {
-      copyArtifacts(model.artifactLocation, joinPath(dir, ARTIFACTS_DIR));
+      copyArtifacts(model.artifactLocation, model.artifactsFrom, joinPath(dir, ARTIFACTS_DIR));
       moved.push({ from: model.artifactLocation, to: artifactLocation });
     }
     const meta: Record<string, string | number | null> = {
@@ -213,23 +226,20 @@ export function writeHistory(history: ImportedHistory, options: WriteOptions): W
   for (const model of history.registeredModels) {
     const dir = joinPath(MODELS_DIR, model.meta.name);
     counts.registeredModels++;
-    pairsFolder(w, dir, TAGS_DIR, model.tags);
+    keyFolder(joinPath(dir, TAGS_DIR), model.tags);
     // MLflow's registry file store removes a deleted version's aliases; its SQL store keeps the row, which
     // then resolves to nothing. The tree gets the file store's form, and the report names what was left.
     const deleted = new Set(model.versions.filter((v) => v.meta.currentStage === STAGE_DELETED_INTERNAL).map((v) => v.meta.version));
-    const kept: string[] = [];
+    const kept: Record<string, string> = {};
     for (const [alias, version] of Object.entries(model.aliases)) {
       if (deleted.has(version)) danglingAliases.push(`${model.meta.name}@${alias}`);
-      else {
-        w.put(joinPath(dir, ALIASES_DIR, alias), String(version));
-        kept.push(alias);
-      }
+      else kept[alias] = String(version);
     }
-    w.prune(joinPath(dir, ALIASES_DIR), kept);
+    keyFolder(joinPath(dir, ALIASES_DIR), kept);
     for (const version of model.versions) {
       const vDir = joinPath(dir, `${VERSION_DIR_PREFIX}${version.meta.version}`);
       counts.modelVersions++;
-      pairsFolder(w, vDir, TAGS_DIR, version.tags);
+      keyFolder(joinPath(vDir, TAGS_DIR), version.tags);
       w.put(joinPath(vDir, META_FILE), formatModelVersionMeta({ ...version.meta, source: follow(version.meta.source), storageLocation: follow(version.meta.storageLocation) }));
     }
     w.put(joinPath(dir, META_FILE), formatRegisteredModelMeta({ ...model.meta, aliasesSnapshot: Object.fromEntries(Object.entries(model.meta.aliasesSnapshot).filter(([, v]) => !deleted.has(Number(v)))) }));

@@ -14,7 +14,7 @@ import { FsTreeReader } from '../../src/store/FsTreeReader.js';
 import { LoggedModelReader } from '../../src/store/LoggedModelReader.js';
 import { MlrunsReader } from '../../src/store/MlrunsReader.js';
 import { verifyTree } from '../../src/verify/verifyTree.js';
-import { parseJsonExact } from '../fixtures/exactJson.js';
+import { parseJsonExact } from '../../src/format/exactJson.js';
 import { checkMlruns } from '../helpers/checkMlruns.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 
@@ -209,6 +209,26 @@ describe('incremental import', () => {
   });
 });
 
+describe('what the source never had stays', () => {
+  it('experiment 0, its tags and runs made here, and experiments only here survive import and re-import', async () => {
+    const { dir, db, rebase } = project('v2');
+    const store = new FileStore(join(dir, 'mlruns'));
+    const mine = await store.createRun({ experimentId: '0', userId: 'me', startTime: 1000 });
+    await store.setTag(mine.info.runId, 'local', 'yes');
+    const localExperiment = await store.createExperiment('only-here');
+    expect((await cli(dir, ['import', `sqlite:///${db}`, '--rebase', rebase])).code).toBe(0);
+    await store.setExperimentTag('0', 'set.here', 'after the import');
+    await store.setTag('ce6eb97ff1de493095ac1c32e63c8425', 'set.here', 'on an imported run');
+    const again = JSON.parse((await cli(dir, ['--json', 'import', `sqlite:///${db}`, '--rebase', rebase])).stdout);
+    expect(again.files_written).toBe(0);
+    expect((await store.getExperiment('0')).tags['set.here']).toBe('after the import');
+    expect((await store.getRun('ce6eb97ff1de493095ac1c32e63c8425')).data.tags['set.here']).toBe('on an imported run');
+    expect((await store.getRun(mine.info.runId)).data.tags.local).toBe('yes');
+    expect((await store.getExperiment(localExperiment)).name).toBe('only-here');
+    expect((await store.searchRuns({ experimentIds: ['0'], viewType: 'ALL' })).items.map((r) => r.info.runId)).toContain(mine.info.runId);
+  });
+});
+
 describe('refused sources write nothing', () => {
   const refused = async (dir: string, db: string) => {
     const r = await cli(dir, ['import', `sqlite:///${db}`]);
@@ -334,5 +354,12 @@ describe('mltrack import DIR', () => {
     const again = JSON.parse((await cli(dir, ['--json', 'import', 'colleague/mlruns'])).stdout);
     expect(again.files_written).toBe(0);
     expect(again.commit).toBeNull();
+
+    // On a terminal: a progress bar over the source's files, then the summary line.
+    let tty = '';
+    let out = '';
+    expect(await main(['import', 'colleague/mlruns', '--dry-run'], { cwd: dir, streams: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (tty += t), isTTY: true }, env: { ...process.env, NO_COLOR: '1' } } })).toBe(0);
+    expect(tty).toMatch(/\rimporting \[#+ *\] \d+\/\d+/);
+    expect(out).toMatch(/^would merge colleague\/mlruns: 0 files copied, 0 merged, 0 bytes\n$/);
   });
 });
