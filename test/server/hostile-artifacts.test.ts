@@ -1,7 +1,8 @@
 /**
- * The server's artifact routes (the proxied `mlflow-artifacts` service and `artifacts/list`) against
- * hostile paths: traversal plain and percent-encoded, absolute paths, `.git` components, symlinks in
- * an artifact folder that lead out of it, and runs whose artifact_uri points into $HOME or /proc.
+ * The server's artifact routes (the proxied `mlflow-artifacts` service, `artifacts/list` and
+ * `get-artifact`) against hostile paths: traversal plain and percent-encoded, absolute paths, `.git`
+ * components, symlinks in an artifact folder that lead out of it, and runs whose artifact_uri
+ * points into $HOME or /proc.
  * Each is refused with a stable code and MLflow's HTTP status; a sentinel scan of the scratch HOME
  * shows nothing written there, and no reply carries the planted secret.
  */
@@ -87,6 +88,22 @@ describe('hostile artifact paths through the server', () => {
       [{ run_id: elsewhere.home }, '/artifacts/list', 400, 'INVALID_PARAMETER_VALUE'],
       [{ run_id: elsewhere.proc }, '/artifacts/list', 400, 'INVALID_PARAMETER_VALUE'],
     ];
+    const downloads: Array<[runId: string, path: string]> = [
+      [run, 'secret'],
+      [run, 'home/.ssh/id_rsa'],
+      [run, 'meta'],
+      [run, '../../meta.yaml'],
+      [run, `${home}/secret.txt`],
+      [run, '.git/config'],
+      [elsewhere.home!, 'secret.txt'],
+      [elsewhere.proc!, 'environ'],
+    ];
+    for (const [runId, path] of downloads) {
+      const reply = await fetch(`${server.url}/get-artifact?run_uuid=${runId}&path=${encodeURIComponent(path)}`);
+      const text = await reply.text();
+      replies.push(text);
+      expect({ path, status: reply.status, code: JSON.parse(text).error_code }).toEqual({ path, status: 400, code: 'INVALID_PARAMETER_VALUE' });
+    }
     for (const [args, path, status, code] of listings) {
       const reply = await api('GET', path, args);
       replies.push(JSON.stringify(reply.body));
@@ -98,6 +115,10 @@ describe('hostile artifact paths through the server', () => {
     expect(listed.body.files).toEqual([{ path: 'ok.txt', is_dir: false, file_size: 4 }]);
     expect((await api('GET', '/artifacts/list', { run_id: run })).body.files).toEqual([{ path: 'ok.txt', is_dir: false, file_size: 4 }]);
     expect(await (await fetch(`${base}/ok.txt`)).text()).toBe('fine');
+    expect(await (await fetch(`${server.url}/get-artifact?run_uuid=${run}&path=ok.txt`)).text()).toBe('fine');
+    expect((await fetch(`${server.url}/get-artifact?run_uuid=${run}&path=missing.txt`)).status).toBe(404);
+    // A query value is decoded once: a double-encoded `..` is a file name inside the folder, not there.
+    expect((await fetch(`${server.url}/get-artifact?run_uuid=${run}&path=${encodeURIComponent('%2e%2e/%2e%2e/meta.yaml')}`)).status).toBe(404);
 
     for (const text of replies) expect(text).not.toContain(SECRET);
     expect(scan(home)).toEqual(before);

@@ -11,7 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { fail } from '../../format/errors.js';
 import { fileInfoJson } from '../../format/restJson.js';
 import { TEMP_PREFIX } from '../../format/layout.js';
-import { listArtifacts } from '../../store/artifacts.js';
+import { validateNewArtifactPath } from '../../format/validation.js';
+import { confinedArtifactPath, listArtifacts } from '../../store/artifacts.js';
 import { presentArtifactUri, proxiedPath, servedArtifactDir, type ServerContext } from '../context.js';
 import { addEndpoint, int, sendJson, str } from '../endpoint.js';
 import { HttpError } from '../httpErrors.js';
@@ -26,6 +27,25 @@ export function artifactListRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const files = listArtifacts(await servedArtifactDir(ctx, runId, run.info.artifactUri), a.path ?? '');
       return { root_uri: presentArtifactUri(ctx, run.info.artifactUri), files: files.map(fileInfoJson) };
     },
+  });
+}
+
+/**
+ * MLflow's `GET /get-artifact?run_uuid=&path=` (its UI downloads through it): one file of a run's
+ * artifacts, from the same confined folder `artifacts/list` reads.
+ */
+export function getArtifactRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/get-artifact', { config: { role: 'read' } }, async (req, reply) => {
+    const q = req.query as { run_uuid?: string; run_id?: string; path?: string };
+    const runId = q.run_id || q.run_uuid;
+    if (!runId) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'run_id'.");
+    if (!q.path) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'path'.");
+    const run = await ctx.store.getRun(runId);
+    const folder = await servedArtifactDir(ctx, runId, run.info.artifactUri);
+    const target = confinedArtifactPath(folder, validateNewArtifactPath(q.path));
+    const stat = statOrNull(target);
+    if (!stat || !stat.isFile()) throw fail('NOT_FOUND', `No artifact at '${q.path}'`, { path: q.path });
+    return reply.header('content-type', 'application/octet-stream').header('content-length', stat.size).send(createReadStream(target));
   });
 }
 
