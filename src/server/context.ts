@@ -4,6 +4,7 @@ import { fileUriToPath } from '../format/fileUri.js';
 import { fail } from '../format/errors.js';
 import { validateNewArtifactPath } from '../format/validation.js';
 import { confinedArtifactPath } from '../store/artifacts.js';
+import { isInside } from '../store/ConfinedFsTreeReader.js';
 import type { FileStore } from '../store/FileStore.js';
 import type { LoggedModelStore } from '../store/LoggedModelStore.js';
 import type { RegistryStore } from '../store/RegistryStore.js';
@@ -73,8 +74,7 @@ export async function servedArtifactDir(ctx: ServerContext, runId: string, artif
   if (presented.startsWith(ARTIFACTS_SCHEME)) return confinedArtifactPath(ctx.artifactsRoot, presented.slice(ARTIFACTS_SCHEME.length + 1));
   const dir = await ctx.store.artifactDir(runId);
   for (const root of [ctx.store.root, ctx.artifactsRoot]) {
-    const rel = relative(resolve(root), resolve(dir));
-    if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) return confinedArtifactPath(root, rel);
+    if (isInside(resolve(root), resolve(dir))) return confinedArtifactPath(root, relative(resolve(root), resolve(dir)));
   }
   throw fail('UNSAFE_ARTIFACT', `Run ${runId} stores artifacts at ${JSON.stringify(dir)}, outside the mlruns tree and the artifacts root: the server does not read there`, { runId, path: dir });
 }
