@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { git, isolatedEnv, tempDir } from '../helpers/env.js';
+import { isolatedEnv, tempDir } from '../helpers/env.js';
+import { codeRepo } from '../helpers/remotes.js';
 
 /** A value that would clear the screen, return the carriage and forge a line of its own. */
 const EVIL = 'ok\u001b[2J\u001b[H\rforged\nFORGED LINE\u0007';
@@ -12,10 +13,8 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const PAINT = /\u001b\[(?:1|2|22|31|32|33|34|36|39|90)m/g;
 
 async function project() {
-  const dir = tempDir();
-  const env = isolatedEnv(tempDir(), { NO_COLOR: '1' });
-  git(dir, env, 'init', '-q');
-  git(dir, env, 'commit', '-q', '--allow-empty', '-m', 'code');
+  const env = isolatedEnv(tempDir());
+  const dir = codeRepo(env);
   const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra } });
   expect((await cli(['experiments', 'create', 'exp', '--description', EVIL, '--tag', `t=${EVIL}`])).code).toBe(0);
   expect((await cli(['commit'])).code).toBe(0);
