@@ -1,6 +1,9 @@
 /**
  * Everything the CLI prints goes through here: tables and colour for people (colour only on a TTY
- * and never with NO_COLOR), JSON for programs, progress on stderr, errors as one line.
+ * and never with NO_COLOR), JSON for programs, progress on stderr, errors as one line. Every text
+ * line is made terminal-safe here, once: a value holding ESC, `\r` or `\n` is shown escaped, so it
+ * cannot move the cursor, clear the screen or forge a line. Only the colour codes `paint` itself
+ * emits survive, and only when colour is on.
  */
 import { escapeControl } from '../format/errors.js';
 import { stringifyJson, type Json } from '../format/restJson.js';
@@ -13,6 +16,14 @@ export interface OutputStreams {
 
 const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], blue: [34, 39], cyan: [36, 39], gray: [90, 39] } as const;
 export type Colour = keyof typeof CODES;
+/** Exactly the sequences `paint` writes: they change colour or weight, never the cursor or the screen. */
+const PAINT_CODES = new RegExp(`(\u001b\\[(?:${[...new Set(Object.values(CODES).flat())].join('|')})m)`);
+
+/** Control characters escaped; with `keepPaint`, the colour codes `paint` writes are kept as they are. */
+export function terminalSafe(text: string, keepPaint: boolean): string {
+  if (!keepPaint) return escapeControl(text);
+  return text.split(PAINT_CODES).map((part, i) => (i % 2 === 1 ? part : escapeControl(part))).join('');
+}
 
 /**
  * A reader that went away (`mltrack runs list | head -2`) is not a failure: the broken pipe is
@@ -48,8 +59,19 @@ export class Output {
     return `\u001b[${open}m${text}\u001b[${close}m`;
   }
 
+  /** One line on stdout: a newline inside `text` is shown as `\n`, never written. */
   line(text = ''): void {
-    this.streams.stdout.write(text + '\n');
+    this.streams.stdout.write(terminalSafe(text, this.colour) + '\n');
+  }
+
+  /**
+   * A multi-line text whose line breaks are meant (a description, a Markdown review): each line made
+   * safe, and indented when it holds a value, so no line of it passes for one of the command's own.
+   */
+  block(text: string, indent = ''): void {
+    const lines = text.split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    for (const l of lines) this.line(l === '' ? '' : indent + l);
   }
 
   /** A JSON document on stdout (the whole output of a --json command). */
@@ -58,7 +80,7 @@ export class Output {
   }
 
   info(text: string): void {
-    this.streams.stderr.write(text + '\n');
+    this.streams.stderr.write(terminalSafe(text, this.errColour) + '\n');
   }
 
   warn(text: string): void {
@@ -92,7 +114,9 @@ export class Output {
   }
 
   /** A table with a header row; columns are padded to their widest cell (by code points). */
-  table(headers: string[], rows: string[][]): void {
+  table(headers: string[], rowsIn: string[][]): void {
+    // Escaped before measuring, so an escaped cell still lines up.
+    const rows = rowsIn.map((r) => r.map((c) => terminalSafe(c, this.colour)));
     const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
     const render = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd();
     this.line(this.paint('bold', render(headers)));
@@ -128,9 +152,9 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** Cut a cell to `max` characters and make control characters visible, so a value can never break the table. */
+/** Cut a cell to `max` characters, control characters escaped first, so a value can never break the table. */
 export function cell(text: string, max = 40): string {
-  const visible = text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '⏎' : '?'));
+  const visible = escapeControl(text);
   const chars = [...visible];
   return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : visible;
 }

@@ -5,9 +5,12 @@
  * from the parent tree. A removal counts only when the tree says a user made it: the experiment now
  * sits in (or left) `.trash/` (delete and restore move it), it was in `.trash/` already (gc of a
  * deleted experiment), or the run's committed meta.yaml is `lifecycle_stage: deleted` (gc of a
- * deleted run).
+ * deleted run). In the registry, versions are only ever soft-deleted (MLflow's rule: a number is
+ * never reused), so a version folder or the meta.yaml of a model still on disk is never removed by a
+ * user command; only a whole model folder goes (delete, rename).
  */
 import { META_FILE, MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, TRASH_DIR } from '../format/layout.js';
+import { VERSION_DIR_PREFIX } from '../format/registryMeta.js';
 import type { ObjectReader } from './objectStore.js';
 import { formatTree, writeObject, type TreeEntry } from './objects.js';
 
@@ -37,6 +40,27 @@ async function keepRuns(objects: ObjectReader, gitdir: string, before: TreeEntry
   return kept ? { ...after, oid: writeObject(gitdir, 'tree', formatTree([...now.values()])) } : after;
 }
 
+/** The models/ folder `after` with the version folders and model meta.yaml files of `before` it lost put back. */
+async function keepRegistry(objects: ObjectReader, gitdir: string, before: TreeEntry, after: TreeEntry | undefined): Promise<TreeEntry | undefined> {
+  if (before.oid === after?.oid) return after;
+  const [was, now] = await Promise.all([entries(objects, before), entries(objects, after)]);
+  let changed = false;
+  for (const [name, model] of now) {
+    const wasModel = was.get(name);
+    if (!isDir(model) || !isDir(wasModel) || wasModel.oid === model.oid) continue;
+    const [files, current] = await Promise.all([entries(objects, wasModel), entries(objects, model)]);
+    let kept = false;
+    for (const [entry, value] of files) {
+      const lost = entry === META_FILE || (isDir(value) && entry.startsWith(VERSION_DIR_PREFIX));
+      if (!lost || current.has(entry)) continue;
+      current.set(entry, value);
+      kept = true;
+    }
+    if (kept) (now.set(name, { ...model, oid: writeObject(gitdir, 'tree', formatTree([...current.values()])) }), (changed = true));
+  }
+  return changed ? { mode: '40000', name: MODELS_DIR, oid: writeObject(gitdir, 'tree', formatTree([...now.values()])) } : after;
+}
+
 /** The mlruns tree to commit: `next` (from the disk) with what was never materialised taken from `parent`. */
 export async function keepNotMaterialized(objects: ObjectReader, gitdir: string, parent: string | null, next: string | null): Promise<string | null> {
   if (!parent || parent === next) return next;
@@ -64,6 +88,11 @@ export async function keepNotMaterialized(objects: ObjectReader, gitdir: string,
     if (!isDir(experiment) || !isDir(current)) continue;
     const merged = await keepRuns(objects, gitdir, experiment, current);
     if (merged.oid !== current.oid) (trashNow.set(name, merged), (trashChanged = true));
+  }
+  const models = was.get(MODELS_DIR);
+  if (isDir(models)) {
+    const kept = await keepRegistry(objects, gitdir, models, now.get(MODELS_DIR));
+    if (kept && kept.oid !== now.get(MODELS_DIR)?.oid) (now.set(MODELS_DIR, kept), (changed = true));
   }
   if (trashChanged) {
     now.set(TRASH_DIR, { mode: '40000', name: TRASH_DIR, oid: writeObject(gitdir, 'tree', formatTree([...trashNow.values()])) });

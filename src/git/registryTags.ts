@@ -6,7 +6,8 @@
  */
 import { VERSION_DIR_PREFIX, parseModelVersionMeta } from '../format/registryMeta.js';
 import { CHANGED_BY_TAG, formatEventMessage, formatRegistryTag, parseEventMessage, parseRegistryTag, stageToTag, type RegistryEvent, type TagStage } from '../format/registryTags.js';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MODELS_DIR } from '../format/layout.js';
 import { ObjectReader } from './objectStore.js';
 import { formatSignature, writeObject, type TreeEntry } from './objects.js';
@@ -217,6 +218,28 @@ export async function syncRegistryTags(repo: GitRepo, objects: ObjectReader, bra
       created.push(name);
     }
   }
+  return created;
+}
+
+/**
+ * A pull moves the branch, then tags what arrived untagged. The marker is written before the branch
+ * moves and removed once the tags are there, so a process killed in between leaves the tagging to
+ * the next pull or commit (`finishRegistryTags` when the marker is there), not to chance.
+ */
+function pendingTagsPath(gitdir: string): string {
+  return join(gitdir, 'mltrack', 'registry-tags-pending');
+}
+
+export function markRegistryTagsPending(gitdir: string): void {
+  mkdirSync(dirname(pendingTagsPath(gitdir)), { recursive: true });
+  writeFileSync(pendingTagsPath(gitdir), '');
+}
+
+/** Tag the branch's untagged registry changes and clear the marker; with `onlyIfPending`, only when a marker says a pull stopped first. */
+export async function finishRegistryTags(repo: GitRepo, objects: ObjectReader, branchRef: string, onlyIfPending = false): Promise<string[]> {
+  if (onlyIfPending && !existsSync(pendingTagsPath(repo.gitdir))) return [];
+  const created = await syncRegistryTags(repo, objects, branchRef);
+  rmSync(pendingTagsPath(repo.gitdir), { force: true });
   return created;
 }
 

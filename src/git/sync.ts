@@ -14,7 +14,7 @@ import { materialize, ensureEmptyDirs, type MaterializeResult } from './material
 import { mergeTrees, type MergeConflict } from './mergeTrees.js';
 import { lfsAvailable, lfsFetch, lfsPush, usesLfs } from './lfs.js';
 import { ObjectReader } from './objectStore.js';
-import { listRegistryTagNames, syncRegistryTags } from './registryTags.js';
+import { finishRegistryTags, listRegistryTagNames, markRegistryTagsPending } from './registryTags.js';
 import { formatCommit, formatTree, writeObject } from './objects.js';
 import { assertSafeTree } from './safeTree.js';
 import { treeLimits } from './treeSafety.js';
@@ -95,6 +95,7 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
   const { repo } = options;
   const objects = new ObjectReader(repo.gitdir);
   const local = branchRef(options.branch);
+  await finishRegistryTags(repo, objects, local, true); // a pull killed after moving the branch
   for (let attempt = 0; attempt < 10; attempt++) {
     const ours = await resolveRef(repo, local);
     const theirs = await resolveRef(repo, remoteRef(options.remote, options.branch));
@@ -137,10 +138,11 @@ export async function integrate(options: SyncOptions): Promise<PullResult> {
       throw err;
     }
     faultPoint('pull:materialized');
+    markRegistryTagsPending(repo.gitdir);
     if (!(await compareAndSwapRef(repo, local, next, ours, `mltrack pull: ${kind}`))) continue;
     faultPoint('pull:ref-moved');
     // Registry changes that arrived without tags (a pull request merged on the server) get them now.
-    await syncRegistryTags(repo, objects, local);
+    await finishRegistryTags(repo, objects, local);
     faultPoint('pull:tagged');
     return { kind, before: ours, after: next, conflicts, materialized };
   }

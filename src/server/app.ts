@@ -11,7 +11,7 @@ import { roleAllows, type Users } from './auth.js';
 import type { ServerContext } from './context.js';
 import { sendJson } from './endpoint.js';
 import { errorResponse, HttpError } from './httpErrors.js';
-import { artifactListRoutes, artifactProxyRoutes } from './routes/artifacts.js';
+import { artifactListRoutes, artifactProxyRoutes, getArtifactRoute } from './routes/artifacts.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { loggedModelRoutes } from './routes/loggedModels.js';
 import { registryRoutes } from './routes/registry.js';
@@ -68,6 +68,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions): Promise
     loggedModelRoutes(api, ctx);
   }, { prefix: API_PREFIX });
   await app.register(async (proxy) => artifactProxyRoutes(proxy, ctx), { prefix: ARTIFACTS_PREFIX });
+  getArtifactRoute(app, ctx);
 
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send('mltrack'));

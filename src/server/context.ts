@@ -2,7 +2,9 @@
 import { relative, resolve, sep } from 'node:path';
 import { fileUriToPath } from '../format/fileUri.js';
 import { fail } from '../format/errors.js';
-import { validateArtifactPath } from '../format/validation.js';
+import { validateNewArtifactPath } from '../format/validation.js';
+import { confinedArtifactPath } from '../store/artifacts.js';
+import { isInside } from '../store/ConfinedFsTreeReader.js';
 import type { FileStore } from '../store/FileStore.js';
 import type { LoggedModelStore } from '../store/LoggedModelStore.js';
 import type { RegistryStore } from '../store/RegistryStore.js';
@@ -49,13 +51,32 @@ export function presentArtifactUri(ctx: ServerContext, uri: string): string {
 /** Only run and logged-model artifact folders are reachable through the proxy, never metas or metrics. */
 const PROXY_PATH = /^[^/]+\/(?:[^/]+|models\/[^/]+)\/artifacts(?:\/|$)/;
 
-/** The file behind `mlflow-artifacts:/<path>`; traversal and paths outside artifact folders refused. */
-export function proxiedPath(ctx: ServerContext, path: string): string {
-  const rel = validateArtifactPath(decodeURIComponentSafe(path));
-  if (!PROXY_PATH.test(rel)) {
+/**
+ * The file behind `mlflow-artifacts:/<path>`: `folder` is the run's (or logged model's) artifact
+ * folder, `rel` the path inside it, `abs` both joined. Traversal (also percent-encoded), `.git`
+ * components, paths outside artifact folders and symlinks leading out of the folder are refused.
+ */
+export function proxiedPath(ctx: ServerContext, path: string): { folder: string; rel: string; abs: string } {
+  const rel = validateNewArtifactPath(decodeURIComponentSafe(path));
+  const prefix = PROXY_PATH.exec(rel)?.[0];
+  if (prefix === undefined) {
     throw fail('PATH_TRAVERSAL', `Invalid artifact path ${JSON.stringify(path)}: the artifact service serves only <experiment>/<run>/artifacts/...`, { path });
   }
-  return resolve(ctx.artifactsRoot, rel);
+  const folder = resolve(ctx.artifactsRoot, prefix);
+  const inside = rel.slice(prefix.length);
+  return { folder, rel: inside, abs: confinedArtifactPath(folder, inside) };
+}
+
+/** A run's artifact folder as the server may read it: inside the mlruns tree or the artifacts root, else UNSAFE_ARTIFACT. */
+export async function servedArtifactDir(ctx: ServerContext, runId: string, artifactUri: string): Promise<string> {
+  // What the client sees as mlflow-artifacts:/<rel> is <artifacts root>/<rel>, the proxy's folder.
+  const presented = presentArtifactUri(ctx, artifactUri);
+  if (presented.startsWith(ARTIFACTS_SCHEME)) return confinedArtifactPath(ctx.artifactsRoot, presented.slice(ARTIFACTS_SCHEME.length + 1));
+  const dir = await ctx.store.artifactDir(runId);
+  for (const root of [ctx.store.root, ctx.artifactsRoot]) {
+    if (isInside(resolve(root), resolve(dir))) return confinedArtifactPath(root, relative(resolve(root), resolve(dir)));
+  }
+  throw fail('UNSAFE_ARTIFACT', `Run ${runId} stores artifacts at ${JSON.stringify(dir)}, outside the mlruns tree and the artifacts root: the server does not read there`, { runId, path: dir });
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -117,9 +117,15 @@ export class RegistryStore {
     if (existsSync(this.modelDir(name))) throw fail('ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`, { name });
     const now = this.clock();
     mkdirSync(this.modelDir(name), { recursive: true });
-    for (const [key, value] of Object.entries(tags)) this.writeTag(this.modelDir(name), key, value);
-    this.stampUser(this.modelDir(name));
-    this.writeModelMeta({ name, creationTimestamp: now, lastUpdatedTimestamp: now, description: options.description ?? null, tags, aliases: {}, latestVersions: [] });
+    try {
+      for (const [key, value] of Object.entries(tags)) this.writeTag(this.modelDir(name), key, value);
+      this.stampUser(this.modelDir(name));
+      this.writeModelMeta({ name, creationTimestamp: now, lastUpdatedTimestamp: now, description: options.description ?? null, tags, aliases: {}, latestVersions: [] });
+    } catch (err) {
+      // A model folder without its meta.yaml would block the name: a failed create leaves nothing.
+      rmSync(this.modelDir(name), { recursive: true, force: true });
+      throw err;
+    }
     return this.reader.getRegisteredModel(name);
   }
 

@@ -1,6 +1,6 @@
 /** A run's artifact directory: copy files in, list them as MLflow does, read them back. */
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { basename, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { FileInfo } from '../format/entities.js';
 import { fail } from '../format/errors.js';
 import { TEMP_PREFIX } from '../format/layout.js';
@@ -43,6 +43,33 @@ function specialKind(stat: Stats): string {
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** `path` with every symlink resolved, as far as it exists; the missing rest joined on as it is (null: a dangling symlink on the way). */
+function realReach(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch (err) {
+    const parent = dirname(path);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === path) throw err;
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return null;
+    const reached = realReach(parent);
+    return reached === null ? null : join(reached, basename(path));
+  }
+}
+
+/**
+ * `artifactDir/rel` once it is known to resolve inside `artifactDir`: a symlink in the artifact
+ * folder that leads out of it is UNSAFE_ARTIFACT, so nothing outside is read, listed or written
+ * through it. `rel` is already a validated relative path.
+ */
+export function confinedArtifactPath(artifactDir: string, rel: string): string {
+  const target = join(artifactDir, rel);
+  const [root, reached] = [realReach(artifactDir), realReach(target)];
+  if (root === null || reached === null || !inside(root, reached)) {
+    throw fail('UNSAFE_ARTIFACT', `Refused artifact path ${JSON.stringify(rel || '.')}: it goes through a symlink that leads ${reached === null ? 'nowhere' : `to ${JSON.stringify(reached)}, outside the artifact folder`}`, { path: rel });
+  }
+  return target;
 }
 
 /**
@@ -121,14 +148,24 @@ export function writeArtifact(artifactDir: string, artifactFile: string, data: s
  */
 export function listArtifacts(artifactDir: string, path = '', recursive = false): FileInfo[] {
   const rel = validateArtifactPath(path);
-  const base = join(artifactDir, rel);
+  const base = confinedArtifactPath(artifactDir, rel);
   const stat = statOrNull(base);
   if (!stat || !stat.isDirectory()) return [];
   const out: FileInfo[] = [];
+  const root = realpathSync(artifactDir);
+  // A symlink that leads out of the folder (or nowhere) is not listed: its target is not an artifact.
+  const leaves = (abs: string) => {
+    try {
+      return !inside(root, realpathSync(abs));
+    } catch {
+      return true;
+    }
+  };
   const walk = (dirRel: string) => {
     for (const entry of readdirSync(join(artifactDir, dirRel), { withFileTypes: true })) {
       if (entry.name.startsWith(TEMP_PREFIX)) continue;
       const childRel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
+      if (entry.isSymbolicLink() && leaves(join(artifactDir, childRel))) continue;
       if (entry.isDirectory()) {
         out.push({ path: childRel, isDir: true, fileSize: null });
         if (recursive) walk(childRel);
@@ -143,7 +180,7 @@ export function listArtifacts(artifactDir: string, path = '', recursive = false)
 
 export function readArtifact(artifactDir: string, path: string): Uint8Array {
   const rel = validateArtifactPath(path);
-  const target = join(artifactDir, rel);
+  const target = confinedArtifactPath(artifactDir, rel);
   const stat = statOrNull(target);
   if (!stat || stat.isDirectory()) throw fail('NOT_FOUND', `No artifact at '${path}'`, { path });
   return readFileSync(target);

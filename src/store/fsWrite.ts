@@ -31,8 +31,8 @@ function writeTemp(tempDir: string, data: string | Uint8Array): string {
 export function writeAtomic(target: string, data: string | Uint8Array, tempDir: string = dirname(target)): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = writeTemp(tempDir, data);
-  faultPoint('write:before-rename');
   try {
+    faultPoint('write:before-rename', target, 'rename');
     renameSync(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -45,6 +45,7 @@ export function createExclusive(target: string, data: string | Uint8Array, tempD
   mkdirSync(dirname(target), { recursive: true });
   const tmp = writeTemp(tempDir, data);
   try {
+    faultPoint('write:before-link', target, 'link');
     linkSync(tmp, target);
     return true;
   } catch (err) {
@@ -96,6 +97,7 @@ export function appendOnce(target: string, data: string): void {
   try {
     if (endsMidLine(fd)) data = '\n' + data;
     const bytes = Buffer.from(data, 'utf8');
+    faultPoint('write:append', target);
     const written = writeSync(fd, bytes);
     // A second write() could interleave with another writer's lines: report a short write instead.
     if (written !== bytes.length) throw fail('IO_ERROR', `Short write to ${target}: ${written} of ${bytes.length} bytes`, { path: target });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileStore } from '../../src/store/FileStore.js';
+import { RegistryStore } from '../../src/store/RegistryStore.js';
 import { spawnCli } from '../helpers/cli.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 
@@ -58,5 +59,44 @@ describe('folders missing from mlruns/', () => {
     // gone from .trash/: a deleted experiment removed for good is recorded.
     commit();
     expect(committedRuns(dir, env)).not.toContain(inThird);
+  }, 120_000);
+});
+
+describe('registry folders missing from mlruns/models/', () => {
+  it('version folders and model meta.yaml are kept; a deleted model and a removed alias are recorded', async () => {
+    const home = tempDir();
+    const env = isolatedEnv(home);
+    const dir = join(home, 'repo');
+    git(home, env, 'init', '-q', dir);
+    const mlruns = join(dir, 'mlruns');
+    const store = new FileStore(mlruns);
+    const registry = new RegistryStore(mlruns);
+    const run = (await store.createRun({ experimentId: '0', userId: 'u', runName: 'r' })).info.runId;
+    for (const name of ['churn', 'gone', 'old']) {
+      await registry.createRegisteredModel(name);
+      for (let i = 0; i < 2; i++) await registry.createModelVersion(name, { source: `runs:/${run}/model`, runId: run });
+    }
+    await registry.setAlias('churn', 'champion', 2);
+    const committed = () => git(dir, env, 'ls-tree', '-r', '--name-only', 'mltrack', 'mlruns/models').split('\n').sort();
+    const commit = () => spawnCli(['commit'], { cwd: dir, env });
+    expect(commit().code).toBe(0);
+    const all = committed();
+    expect(all).toContain('mlruns/models/churn/version-1/meta.yaml');
+
+    // A version folder and a model's meta.yaml vanish without a command (a pull that never wrote them): kept.
+    rmSync(join(mlruns, 'models', 'churn', 'version-1'), { recursive: true });
+    rmSync(join(mlruns, 'models', 'old', 'meta.yaml'));
+    expect(commit().stdout).toMatch(/nothing to commit/);
+    expect(committed()).toEqual(all);
+
+    // What registry commands remove is recorded: a model deleted, an alias removed.
+    await registry.deleteRegisteredModel('gone');
+    await registry.deleteAlias('churn', 'champion');
+    expect(commit().code).toBe(0);
+    const after = committed();
+    expect(after.filter((p) => p.startsWith('mlruns/models/gone/'))).toEqual([]);
+    expect(after).not.toContain('mlruns/models/churn/aliases/champion');
+    expect(after).toContain('mlruns/models/churn/version-1/meta.yaml');
+    expect(after).toContain('mlruns/models/old/meta.yaml');
   }, 120_000);
 });

@@ -163,7 +163,8 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
       const store = new FileStore(result.mlruns);
       ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}`);
       ctx.out.line(`and committed them to the tracking branch 'mltrack' (${result.commit?.slice(0, 10)}).`);
-      ctx.out.line(`The best run is registered as ${result.model.name} v${result.model.version}, promoted through Staging to Production.\n`);
+      ctx.out.line(`The best run is registered as ${result.model.name} v${result.model.version}, promoted through Staging to Production.`);
+      ctx.out.line();
       const rows: string[][] = [];
       for (const r of ranked) {
         const history = await store.getMetricHistory(r.runId, 'val_loss');
@@ -180,7 +181,7 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
         'log',
         'ui',
       ];
-      ctx.out.line(`\nExplore it:\n  cd ${opts.dir}\n${hints.map((h) => `  ${cli} ${h}`).join('\n')}`);
+      ctx.out.block(`\nExplore it:\n  cd ${opts.dir}\n${hints.map((h) => `  ${cli} ${h}`).join('\n')}`);
       if (cli !== 'mltrack') ctx.out.line(`(npm link puts mltrack on your PATH, so plain \`mltrack ${hints[5]}\` works)`);
       if (opts.serve) {
         // The same code path as `mltrack ui`, in the demo project.

@@ -70,7 +70,10 @@ export function registerExperiments(program: Command, run: (action: Action) => (
       ctx.out.line(`updated    ${formatTime(e.lastUpdateTime)}`);
       ctx.out.line(`artifacts  ${e.artifactLocation}`);
       const description = e.tags['mlflow.note.content'];
-      if (description) ctx.out.line(`\n${description}`);
+      if (description) {
+        ctx.out.line();
+        ctx.out.block(description, '  ');
+      }
       const tags = Object.entries(e.tags).filter(([k]) => k !== 'mlflow.note.content');
       if (tags.length) {
         ctx.out.line('');

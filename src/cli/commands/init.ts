@@ -100,7 +100,7 @@ function reportJoin(ctx: CliContext, joined: NonNullable<Awaited<ReturnType<type
   }
   ctx.out.line(`joined ${joined.remote}/${joined.branch}: ${result.kind === 'fast-forward' ? `fast-forwarded to ${result.after!.slice(0, 10)}` : result.kind} (${result.materialized?.written ?? 0} files written to ./${relative(dir, joined.mlruns) || '.'})`);
   ctx.out.line(`added /${relative(dir, joined.mlruns).split(sep).join('/')}/ to .git/info/exclude; git status stays clean`);
-  ctx.out.line(`\nNext:\n  mltrack runs list\n  mltrack pull    # teammates' new runs\n  mltrack push    # yours`);
+  ctx.out.block(`\nNext:\n  mltrack runs list\n  mltrack pull    # teammates' new runs\n  mltrack push    # yours`);
 }
 
 export function registerInit(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
@@ -171,7 +171,7 @@ export function registerInit(program: Command, run: (action: Action) => (...args
         else ctx.out.line(`pull requests run workflows from their base branch: put these on '${github.branch}' with mltrack init --github --commit`);
       }
       // The first-run hints are for a first init; --github is a later step of a set-up project.
-      if (!github) ctx.out.line(`\nNext:\n  export MLTRACK_RUN_ID=$(mltrack start-run -n first)\n  mltrack log-metric loss 0.5 --step 1\n  mltrack end-run\n  mltrack runs list`);
+      if (!github) ctx.out.block(`\nNext:\n  export MLTRACK_RUN_ID=$(mltrack start-run -n first)\n  mltrack log-metric loss 0.5 --step 1\n  mltrack end-run\n  mltrack runs list`);
     }));
 
   program

@@ -176,7 +176,7 @@ Examples:
       const versions = (await store.reader.listModelVersions(name)).sort((a, b) => b.version - a.version);
       if (ctx.out.json) return ctx.out.data({ registered_model: registeredModelJson(model), model_versions: versions.map(modelVersionJson) });
       ctx.out.line(ctx.out.paint('bold', model.name));
-      if (model.description) ctx.out.line(model.description);
+      if (model.description) ctx.out.block(model.description, '  ');
       const tags = Object.entries(model.tags);
       if (tags.length) ctx.out.line(tags.map(([k, v]) => `${k}=${v}`).join('  '));
       ctx.out.line('');
@@ -242,7 +242,8 @@ Examples:
         }
         for (const c of proposal.changes) ctx.out.line(`${name} v${c.version} → ${stageColour(ctx, c.to)} (proposed)`);
         ctx.out.line(`on branch ${proposal.branch} (${proposal.commit.slice(0, 10)}, off ${config.branch} ${proposal.base.slice(0, 10)})${proposal.pushed ? `, pushed to ${proposal.remote}` : ', not pushed'}`);
-        ctx.out.line(`open the pull request:\n  ${proposal.prCommand}`);
+        ctx.out.line('open the pull request:');
+        ctx.out.line(`  ${proposal.prCommand}`);
         return;
       }
       const store = registry(ctx);
@@ -380,6 +381,7 @@ Examples:
       const repo = findRepo(ctx.cwd);
       const created = await syncRegistryTags(repo, new ObjectReader(repo.gitdir), branchRef(ctx.config().branch));
       if (ctx.out.json) return ctx.out.data({ created });
-      ctx.out.line(created.length ? created.map((t) => `created ${t}`).join('\n') : 'every registry change already has its tag');
+      if (created.length === 0) ctx.out.line('every registry change already has its tag');
+      for (const t of created) ctx.out.line(`created ${t}`);
     }));
 }

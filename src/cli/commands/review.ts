@@ -72,7 +72,7 @@ Examples:
         fallbackSource: config.configFile ? relative(ctx.cwd, config.configFile) || config.configFile : null,
       });
       if (ctx.out.json) return ctx.out.data(reviewJson(review));
-      ctx.streams.stdout.write(renderReviewMarkdown(review));
+      ctx.out.block(renderReviewMarkdown(review));
       if (review.gates.failed > 0) ctx.out.info(`${review.gates.failed} gate${review.gates.failed === 1 ? '' : 's'} failed (mltrack verify will fail once this is merged)`);
     }));
 }

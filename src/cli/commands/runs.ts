@@ -180,7 +180,10 @@ The grammar, paging and where it differs from MLflow's file store: spec/search.m
       out.line(`duration    ${formatDuration(i.endTime === null ? null : i.endTime - i.startTime)}`);
       out.line(`artifacts   ${i.artifactUri}`);
       const description = r.data.tags['mlflow.note.content'];
-      if (description) out.line(`\n${description}`);
+      if (description) {
+        out.line();
+        out.block(description, '  ');
+      }
       const params = Object.entries(r.data.params).sort(([a], [b]) => (a < b ? -1 : 1));
       if (params.length) {
         out.line('');

@@ -1,7 +1,10 @@
 /** `mltrack commit` and `mltrack log`: the tracking branch, written and read with git plumbing. */
 import type { Command } from 'commander';
+import { ObjectReader } from '../../git/objectStore.js';
+import { finishRegistryTags } from '../../git/registryTags.js';
 import { findRepo } from '../../git/repo.js';
 import { commitTracking } from '../../git/trackingCommit.js';
+import { branchRef } from '../../git/trackingLayout.js';
 import { readTrackingLog, type LogEntry } from '../../git/trackingLog.js';
 import { fail } from '../../format/errors.js';
 import { pull, push, type PullResult } from '../../git/sync.js';
@@ -83,6 +86,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
       const progress = ctx.out.progress('hashing', 0);
       const result = await commitTracking({ repo, mlruns: config.mlruns, branch: config.branch, message: opts.message, largeFileBytes: config.largeArtifactBytes, onFile: () => progress.tick(++hashed) });
       progress.done();
+      await finishRegistryTags(repo, new ObjectReader(repo.gitdir), branchRef(config.branch), true); // a pull killed before tagging
       if (ctx.out.json) {
         ctx.out.data(result ? { commit: result.commit, parent: result.parent, branch: config.branch, message: result.message, files_hashed: hashed } : { commit: null, branch: config.branch, message: 'nothing to commit' });
         return;

@@ -4,15 +4,16 @@
  * GET without a path lists), which clients use for `mlflow-artifacts:/` URIs.
  */
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../../format/errors.js';
 import { fileInfoJson } from '../../format/restJson.js';
 import { TEMP_PREFIX } from '../../format/layout.js';
-import { listArtifacts } from '../../store/artifacts.js';
-import { ARTIFACTS_SCHEME, presentArtifactUri, proxiedPath, type ServerContext } from '../context.js';
+import { validateNewArtifactPath } from '../../format/validation.js';
+import { confinedArtifactPath, listArtifacts } from '../../store/artifacts.js';
+import { presentArtifactUri, proxiedPath, servedArtifactDir, type ServerContext } from '../context.js';
 import { addEndpoint, int, sendJson, str } from '../endpoint.js';
 import { HttpError } from '../httpErrors.js';
 
@@ -23,13 +24,28 @@ export function artifactListRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const runId = a.run_id || a.run_uuid;
       if (!runId) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'run_id'.");
       const run = await ctx.store.getRun(runId);
-      const rootUri = presentArtifactUri(ctx, run.info.artifactUri);
-      // What the client sees as mlflow-artifacts:/<rel> is <artifacts root>/<rel>, the proxy's file.
-      const files = rootUri.startsWith(ARTIFACTS_SCHEME)
-        ? listArtifacts(join(ctx.artifactsRoot, rootUri.slice(ARTIFACTS_SCHEME.length + 1)), a.path ?? '')
-        : await ctx.store.listArtifacts(runId, a.path ?? '');
-      return { root_uri: rootUri, files: files.map(fileInfoJson) };
+      const files = listArtifacts(await servedArtifactDir(ctx, runId, run.info.artifactUri), a.path ?? '');
+      return { root_uri: presentArtifactUri(ctx, run.info.artifactUri), files: files.map(fileInfoJson) };
     },
+  });
+}
+
+/**
+ * MLflow's `GET /get-artifact?run_uuid=&path=` (its UI downloads through it): one file of a run's
+ * artifacts, from the same confined folder `artifacts/list` reads.
+ */
+export function getArtifactRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/get-artifact', { config: { role: 'read' } }, async (req, reply) => {
+    const q = req.query as { run_uuid?: string; run_id?: string; path?: string };
+    const runId = q.run_id || q.run_uuid;
+    if (!runId) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'run_id'.");
+    if (!q.path) throw fail('INVALID_ARGUMENT', "Missing value for required parameter 'path'.");
+    const run = await ctx.store.getRun(runId);
+    const folder = await servedArtifactDir(ctx, runId, run.info.artifactUri);
+    const target = confinedArtifactPath(folder, validateNewArtifactPath(q.path));
+    const stat = statOrNull(target);
+    if (!stat || !stat.isFile()) throw fail('NOT_FOUND', `No artifact at '${q.path}'`, { path: q.path });
+    return reply.header('content-type', 'application/octet-stream').header('content-length', stat.size).send(createReadStream(target));
   });
 }
 
@@ -50,7 +66,7 @@ export async function artifactProxyRoutes(app: FastifyInstance, ctx: ServerConte
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
   app.put('/artifacts/*', { config: { role: 'write' } }, async (req, reply) => {
-    const target = proxiedPath(ctx, (req.params as { '*': string })['*']);
+    const target = proxiedPath(ctx, (req.params as { '*': string })['*']).abs;
     if (statOrNull(target)?.isDirectory()) throw fail('INVALID_ARGUMENT', 'An artifact path cannot be both a file and a directory');
     mkdirSync(dirname(target), { recursive: true });
     // Written beside the target and renamed, so a reader never sees half a file.
@@ -66,14 +82,14 @@ export async function artifactProxyRoutes(app: FastifyInstance, ctx: ServerConte
   });
 
   app.get('/artifacts/*', { config: { role: 'read' } }, async (req, reply) => {
-    const target = proxiedPath(ctx, (req.params as { '*': string })['*']);
+    const target = proxiedPath(ctx, (req.params as { '*': string })['*']).abs;
     const stat = statOrNull(target);
     if (!stat || !stat.isFile()) throw fail('NOT_FOUND', `No artifact at '${(req.params as { '*': string })['*']}'`);
     return reply.header('content-type', 'application/octet-stream').header('content-length', stat.size).send(createReadStream(target));
   });
 
   app.delete('/artifacts/*', { config: { role: 'write' } }, async (req, reply) => {
-    const target = proxiedPath(ctx, (req.params as { '*': string })['*']);
+    const target = proxiedPath(ctx, (req.params as { '*': string })['*']).abs;
     if (!statOrNull(target)) throw fail('NOT_FOUND', `No artifact at '${(req.params as { '*': string })['*']}'`);
     rmSync(target, { recursive: true, force: true });
     return sendJson(reply, {});
@@ -91,11 +107,8 @@ export async function artifactProxyRoutes(app: FastifyInstance, ctx: ServerConte
   }
 
   app.get('/artifacts', { config: { role: 'read' }, schema: { querystring: { type: 'object', properties: { path: str, max: int } } } }, async (req, reply) => {
-    const path = (req.query as { path?: string }).path ?? '';
-    const dir = proxiedPath(ctx, path);
-    const root = dirname(dir);
-    const base = relative(root, dir).split(sep).join('/');
-    const files = listArtifacts(root, base).map((f) => fileInfoJson({ ...f, path: f.path.slice(base.length + 1) }));
+    const { folder, rel } = proxiedPath(ctx, (req.query as { path?: string }).path ?? '');
+    const files = listArtifacts(folder, rel).map((f) => fileInfoJson({ ...f, path: rel ? f.path.slice(rel.length + 1) : f.path }));
     return sendJson(reply, { files });
   });
 }
