@@ -27,6 +27,8 @@ import { copyIntoArtifacts, listArtifacts, readArtifact, writeArtifact } from '.
 import { appendOnce, createExclusive, writeAtomic } from './fsWrite.js';
 import { FsTreeReader } from './FsTreeReader.js';
 import { MlrunsReader, type RunLocation } from './MlrunsReader.js';
+import { searchIndexDir } from './searchIndex/indexLocation.js';
+import { SearchIndex, type SearchIndexOptions } from './searchIndex/SearchIndex.js';
 import { TrackingView } from './TrackingView.js';
 
 export const RUN_NAME_TAG = 'mlflow.runName';
@@ -66,6 +68,8 @@ interface LocatedRun extends RunLocation {
 export class FileStore {
   readonly root: string;
   readonly reader: MlrunsReader;
+  /** The derived search index, or null when it is turned off (MLTRACK_INDEX=0, `index: false`). */
+  readonly searchIndex: SearchIndex | null;
   private readonly view: TrackingView;
   private readonly clock: () => number;
 
@@ -75,10 +79,12 @@ export class FileStore {
    * a missing tree are NOT_FOUND: what the CLI uses, so a read-only command or a mistyped
    * `--mlruns` never leaves a new tree behind.
    */
-  constructor(root: string, options: { clock?: () => number; create?: boolean } = {}) {
+  constructor(root: string, options: { clock?: () => number; create?: boolean; index?: false | Partial<SearchIndexOptions> } = {}) {
     this.root = resolve(root);
     this.reader = new MlrunsReader(new FsTreeReader(this.root));
-    this.view = new TrackingView(this.reader);
+    const indexDir = options.index === false ? null : (options.index?.dir ?? searchIndexDir(this.root));
+    this.searchIndex = indexDir === null ? null : new SearchIndex(this.root, this.reader, { ...options.index, dir: indexDir });
+    this.view = new TrackingView(this.reader, this.searchIndex);
     this.clock = options.clock ?? Date.now;
     if (options.create !== false) this.ensureRoot();
   }
