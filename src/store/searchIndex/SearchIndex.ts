@@ -4,9 +4,7 @@
  * the query filters and sorts on (meta.yaml and the keys it names), reads again the runs whose
  * signatures differ, and checks every file of the runs it returns (spec/search-index.md).
  */
-import { join } from 'node:path';
 import type { Page, Run, ViewType } from '../../format/entities.js';
-import { joinPath } from '../../format/layout.js';
 import { searchRuns, type SearchOptions } from '../../format/search/index.js';
 import { runQueryFiles, type RunQueryFiles } from '../../format/search/runQueryFiles.js';
 import type { ExperimentLocation, MlrunsReader } from '../MlrunsReader.js';
@@ -138,9 +136,10 @@ export class SearchIndex {
   }
 
   private matches(o: Opened, entry: Entry, paths: string[] | null): boolean {
-    const runAbs = join(this.root, joinPath(o.location.dir, entry.name));
+    // Plain concatenation: path.join per file costs as much as a quarter of the stat.
+    const runAbs = `${this.root}/${o.location.dir}/${entry.name}/`;
     for (const p of paths === null ? entry.paths() : ['meta.yaml', ...paths]) {
-      if (signature(join(runAbs, p)) !== entry.signature(p)) return false;
+      if (signature(runAbs + p) !== entry.signature(p)) return false;
     }
     return true;
   }
