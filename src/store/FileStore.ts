@@ -201,7 +201,7 @@ export class FileStore {
     const { dir, experiment } = await this.activeExperimentDir(experimentId, 'delete');
     const now = this.clock();
     for (const location of await this.reader.listRunDirs(dir)) {
-      const info = await this.reader.readRunInfo(location, experimentId);
+      const info = await this.reader.readRunInfoOrSkip(location, experimentId);
       if (info && info.lifecycleStage === 'active') this.writeRunMeta(location.dir, { ...info, lifecycleStage: 'deleted', deletedTime: now });
     }
     this.writeExperimentMeta(dir, { ...stripTags(experiment), lifecycleStage: 'deleted', lastUpdateTime: now });
@@ -226,7 +226,7 @@ export class FileStore {
     const now = this.clock();
     this.writeExperimentMeta(experimentId, { ...stripTags(found.experiment), lifecycleStage: 'active', lastUpdateTime: now });
     for (const location of await this.reader.listRunDirs(experimentId)) {
-      const info = await this.reader.readRunInfo(location, experimentId);
+      const info = await this.reader.readRunInfoOrSkip(location, experimentId);
       if (info && info.lifecycleStage === 'deleted') {
         const { deletedTime: _dropped, ...rest } = info;
         this.writeRunMeta(location.dir, { ...rest, lifecycleStage: 'active' });
@@ -574,7 +574,7 @@ export class FileStore {
       const { experiment } = located;
       if (onlyExperiments && !onlyExperiments.has(experiment.experimentId)) continue;
       for (const location of await this.reader.listRunDirs(located.dir)) {
-        const info = await this.reader.readRunInfo(location, experiment.experimentId);
+        const info = await this.reader.readRunInfoOrSkip(location, experiment.experimentId);
         if (!info || info.lifecycleStage !== 'deleted') continue;
         if (onlyRuns && !onlyRuns.has(info.runId)) continue;
         if ((info.deletedTime ?? 0) > cutoff) continue;

@@ -235,6 +235,16 @@ export class MlrunsReader {
     return { info, data: { metrics, params, tags }, inputs };
   }
 
+  /** The run's meta, or null when it is not one MLflow lists; a damaged meta is reported and skipped. */
+  async readRunInfoOrSkip(location: RunLocation, experimentId: string): Promise<RunInfo | null> {
+    try {
+      return await this.readRunInfo(location, experimentId);
+    } catch (err) {
+      this.skipped(location.dir, ruleOf(err));
+      return null;
+    }
+  }
+
   /** A run, or null when it is not one MLflow lists; a damaged run is reported and skipped. */
   async readRunOrSkip(location: RunLocation, experimentId: string): Promise<Run | null> {
     try {
