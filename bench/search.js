@@ -95,6 +95,7 @@ async function measure(runs, { repeat, fresh }) {
     matched = none.matched;
   }
   const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  progress(`${fmtInt(runs)} runs: ${Object.entries(m).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}`);
   return { runs, repeat, tree, m, rss, matched, touched, reread };
 }
 

@@ -3,7 +3,7 @@
  * the stat signature of every file and directory that answer came from, taken BEFORE the read, so
  * a write racing the read leaves a signature that no longer matches.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { Run } from '../../format/entities.js';
 import { parseInputMeta } from '../../format/datasetMeta.js';
@@ -47,16 +47,18 @@ export async function captureRun(tree: TreeReader, root: string, experimentDir: 
   };
   const walk = (rel: string) => {
     if (!add(rel).isDir) return;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(join(runAbs, rel));
+      entries = readdirSync(join(runAbs, rel), { withFileTypes: true });
     } catch {
       return;
     }
-    for (const entry of names) {
-      if (rel === '' && entry === ARTIFACTS_DIR) continue; // artifacts are not part of a run's data
-      const child = `${rel}${entry}`;
-      if (stamp(join(runAbs, child)).isDir) walk(`${child}/`);
+    for (const entry of entries) {
+      if (rel === '' && entry.name === ARTIFACTS_DIR) continue; // artifacts are not part of a run's data
+      const child = `${rel}${entry.name}`;
+      // A symlink is followed, as the reader does: its target says file or folder.
+      const isDir = entry.isSymbolicLink() ? stamp(join(runAbs, child)).isDir : entry.isDirectory();
+      if (isDir) walk(`${child}/`);
       else add(child);
     }
   };
