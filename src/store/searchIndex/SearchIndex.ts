@@ -27,6 +27,8 @@ interface Opened {
   runNames: string[];
   /** Captured during this query: as fresh as an index-free read, not checked again. */
   fresh: Set<string>;
+  /** Checked during this query, in the query's files or in every file: a second pass skips them. */
+  checked: Map<string, 'query' | 'all'>;
 }
 
 /** What the last query did: runs considered, and runs read from the files rather than the index. */
@@ -56,7 +58,7 @@ export class SearchIndex {
     try {
       for (const location of experiments) {
         const runNames = (await this.reader.listRunDirs(location.dir)).map((l) => l.dir.slice(location.dir.length + 1));
-        opened.push({ location, index: new ExperimentIndex(this.options.dir, this.root, location.dir), runNames, fresh: new Set() });
+        opened.push({ location, index: new ExperimentIndex(this.options.dir, this.root, location.dir), runNames, fresh: new Set(), checked: new Map() });
       }
       try {
         const page = await this.answer(opened, needs, input);
@@ -67,6 +69,7 @@ export class SearchIndex {
         for (const o of opened) {
           o.index.reset();
           o.fresh.clear();
+          o.checked.clear();
         }
         const page = await this.answer(opened, needs, input);
         if (page) return page;
@@ -127,7 +130,15 @@ export class SearchIndex {
   /** The run's entry, read again unless every signature in `paths` (null: all of them) matches. */
   private async current(o: Opened, name: string, paths: string[] | null): Promise<Entry> {
     const entry = o.index.entry(name);
-    if (entry && (o.fresh.has(name) || (!entry.racy && this.matches(o, entry, entry.info ? paths : null)))) return entry;
+    if (entry) {
+      const level = paths === null || !entry.info ? 'all' : 'query';
+      const done = o.checked.get(name);
+      if (o.fresh.has(name) || done === 'all' || done === level) return entry;
+      if (!entry.racy && this.matches(o, entry, level === 'all' ? null : paths)) {
+        o.checked.set(name, level);
+        return entry;
+      }
+    }
     const { dir, experiment } = o.location;
     const captured = await captureRun(this.reader.tree, this.root, dir, experiment.experimentId, name, this.racyWindowNs);
     o.fresh.add(name);
