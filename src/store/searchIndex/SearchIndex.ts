@@ -29,6 +29,8 @@ interface Opened {
   fresh: Set<string>;
   /** Checked during this query, in the query's files or in every file: a second pass skips them. */
   checked: Map<string, 'query' | 'all'>;
+  /** Full runs loaded from the index during this query, so a second pass does not load them again. */
+  loaded: Map<string, Run | null>;
 }
 
 /** What the last query did: runs considered, and runs read from the files rather than the index. */
@@ -58,7 +60,7 @@ export class SearchIndex {
     try {
       for (const location of experiments) {
         const runNames = (await this.reader.listRunDirs(location.dir)).map((l) => l.dir.slice(location.dir.length + 1));
-        opened.push({ location, index: new ExperimentIndex(this.options.dir, this.root, location.dir), runNames, fresh: new Set(), checked: new Map() });
+        opened.push({ location, index: new ExperimentIndex(this.options.dir, this.root, location.dir), runNames, fresh: new Set(), checked: new Map(), loaded: new Map() });
       }
       try {
         const page = await this.answer(opened, needs, input);
@@ -70,6 +72,7 @@ export class SearchIndex {
           o.index.reset();
           o.fresh.clear();
           o.checked.clear();
+          o.loaded.clear();
         }
         const page = await this.answer(opened, needs, input);
         if (page) return page;
@@ -115,7 +118,8 @@ export class SearchIndex {
         const wasFresh = o.fresh.has(name);
         const entry = await this.current(o, name, null);
         if (!wasFresh && o.fresh.has(name)) stale = true;
-        const full = entry.full();
+        if (!o.loaded.has(name)) o.loaded.set(name, entry.full());
+        const full = o.loaded.get(name);
         if (full) items.push(full);
         else stale = true;
       }
@@ -142,6 +146,7 @@ export class SearchIndex {
     const { dir, experiment } = o.location;
     const captured = await captureRun(this.reader.tree, this.root, dir, experiment.experimentId, name, this.racyWindowNs);
     o.fresh.add(name);
+    o.loaded.delete(name);
     this.stats.captured++;
     return o.index.put(captured);
   }
