@@ -235,18 +235,34 @@ export class MlrunsReader {
     return { info, data: { metrics, params, tags }, inputs };
   }
 
+  /** The run's meta, or null when it is not one MLflow lists; a damaged meta is reported and skipped. */
+  async readRunInfoOrSkip(location: RunLocation, experimentId: string): Promise<RunInfo | null> {
+    try {
+      return await this.readRunInfo(location, experimentId);
+    } catch (err) {
+      this.skipped(location.dir, ruleOf(err));
+      return null;
+    }
+  }
+
+  /** A run, or null when it is not one MLflow lists; a damaged run is reported and skipped. */
+  async readRunOrSkip(location: RunLocation, experimentId: string): Promise<Run | null> {
+    try {
+      return await this.readRun(location, experimentId);
+    } catch (err) {
+      this.skipped(location.dir, ruleOf(err));
+      return null;
+    }
+  }
+
   /** Every run of the given experiments (any lifecycle stage; the search filters by view). */
   async readRuns(experiments: ExperimentLocation[]): Promise<Run[]> {
     const runs: Run[] = [];
     for (const { experiment, dir } of experiments) {
       for (const location of await this.listRunDirs(dir)) {
         // One damaged run is skipped with a warning, never hides the others (verify fails on it).
-        try {
-          const run = await this.readRun(location, experiment.experimentId);
-          if (run) runs.push(run);
-        } catch (err) {
-          this.skipped(location.dir, ruleOf(err));
-        }
+        const run = await this.readRunOrSkip(location, experiment.experimentId);
+        if (run) runs.push(run);
       }
     }
     return runs;

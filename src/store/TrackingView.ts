@@ -7,9 +7,14 @@ import { fail } from '../format/errors.js';
 import { searchExperiments, searchRuns, type SearchOptions } from '../format/search/index.js';
 import { validateExperimentId, validateKey, validateRunId } from '../format/validation.js';
 import type { MlrunsReader } from './MlrunsReader.js';
+import type { SearchIndex } from './searchIndex/SearchIndex.js';
 
 export class TrackingView {
-  constructor(readonly reader: MlrunsReader) {}
+  /** `index`: answer run searches through the derived index (a working tree); none reads every run. */
+  constructor(
+    readonly reader: MlrunsReader,
+    private readonly index: SearchIndex | null = null,
+  ) {}
 
   async searchExperiments(options: SearchOptions & { viewType?: ViewType } = {}): Promise<Page<Experiment>> {
     const located = await this.reader.listExperiments(options.viewType ?? 'ACTIVE_ONLY');
@@ -31,6 +36,7 @@ export class TrackingView {
   async searchRuns(input: SearchOptions & { experimentIds: string[]; viewType?: ViewType }): Promise<Page<Run>> {
     const wanted = new Set(input.experimentIds);
     const experiments = (await this.reader.listExperiments('ALL')).filter((e) => wanted.has(e.experiment.experimentId));
+    if (this.index) return this.index.searchRuns(experiments, input);
     return searchRuns(await this.reader.readRuns(experiments), input);
   }
 

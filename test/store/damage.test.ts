@@ -84,3 +84,28 @@ describe('one damaged entry never hides the others', () => {
     expect(readdirSync(root)).toContain('.DS_Store');
   });
 });
+
+describe('delete, restore and gc skip a damaged run as reads do', () => {
+  const WRITER_DAMAGES = DAMAGES.filter((d) => ['empty run meta.yaml', 'truncated run meta.yaml', '__pycache__ in an experiment'].includes(d.name));
+  for (const damage of WRITER_DAMAGES) {
+    it(damage.name, async () => {
+      const { root, runIds, experimentId } = await healthyTree();
+      const where = await damage.apply(root, experimentId);
+      const collected: ReadWarning[] = [];
+      const previous = setReadWarningSink((w) => collected.push(w));
+      try {
+        const store = new FileStore(root, { index: false });
+        await store.deleteExperiment(experimentId);
+        await store.restoreExperiment(experimentId);
+        await store.deleteRun(runIds[0]!);
+        const active = await store.searchRuns({ experimentIds: [experimentId] });
+        expect(active.items.map((r) => r.info.runId).sort()).toEqual(runIds.slice(1).sort());
+        expect(await store.gc({ experimentIds: [experimentId] })).toEqual({ runs: [runIds[0]], experiments: [] });
+      } finally {
+        setReadWarningSink(previous);
+      }
+      expect(collected.length).toBeGreaterThan(0);
+      for (const w of collected) expect(w.path.replace('/.trash/', '/')).toContain(where.split('/').pop());
+    });
+  }
+});
