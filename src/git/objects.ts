@@ -23,7 +23,9 @@ export function writeObject(gitdir: string, type: ObjectType, content: Uint8Arra
   const path = join(dir, oid.slice(2));
   if (existsSync(path)) return oid;
   mkdirSync(dir, { recursive: true });
-  const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
+  // Trees are mostly SHA-1 bytes, which do not compress: deflating the tree of an experiment with
+  // 100,000 runs saves a quarter of its size at ten times the cost of storing it (git gc packs it).
+  const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: type === 'tree' ? 0 : 1 });
   // Write to a temp name and link into place: a killed process never leaves a torn object. The
   // name is git's own (`tmp_obj_*`): fsck ignores such files and gc removes stale ones.
   const tmp = join(dir, `tmp_obj_${process.pid}_${Math.random().toString(36).slice(2)}`);
@@ -51,16 +53,24 @@ export interface TreeEntry {
   oid: string;
 }
 
-/** Git orders tree entries by name, comparing a tree's name as if it ended with '/'. */
-function sortKey(entry: TreeEntry): Buffer {
-  return Buffer.from(entry.mode === '40000' ? entry.name + '/' : entry.name);
+/**
+ * Git's order of tree entries (base_name_compare): by name bytes, a tree's name compared as if it
+ * ended with '/'. Negative when `a` sorts first.
+ */
+function compareNames(a: Uint8Array, aIsTree: boolean, b: Uint8Array, bIsTree: boolean): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  const ca = a.length > n ? a[n]! : aIsTree ? 0x2f : 0;
+  const cb = b.length > n ? b[n]! : bIsTree ? 0x2f : 0;
+  return ca - cb;
 }
 
 export function formatTree(entries: TreeEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)));
+  const keyed = entries.map((e) => ({ e, name: Buffer.from(e.name), isTree: e.mode === '40000' }));
+  keyed.sort((a, b) => compareNames(a.name, a.isTree, b.name, b.isTree));
   const parts: Buffer[] = [];
-  for (const e of sorted) {
-    parts.push(Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex'));
+  for (const { e, name } of keyed) {
+    parts.push(Buffer.from(`${e.mode} `), name, Buffer.from([0]), Buffer.from(e.oid, 'hex'));
   }
   return Buffer.concat(parts);
 }
@@ -80,6 +90,78 @@ export function parseTree(content: Uint8Array): TreeEntry[] {
     i = nul + 21;
   }
   return entries;
+}
+
+/** Where one entry of a raw tree lies: its bytes are `raw[start, end)`, its name `raw[nameStart, nameEnd)`. */
+interface RawEntry {
+  start: number;
+  nameStart: number;
+  nameEnd: number;
+  end: number;
+  isTree: boolean;
+}
+
+/**
+ * Walks a raw tree's entries in order until `stop` returns true. Works on the bytes as they are, so
+ * a lookup or an edit in a tree of 100,000 entries allocates nothing per entry.
+ */
+function scanTree(raw: Uint8Array, stop: (e: RawEntry) => boolean): RawEntry | null {
+  let i = 0;
+  while (i < raw.length) {
+    const space = raw.indexOf(0x20, i);
+    const nul = raw.indexOf(0, space);
+    // A tree's mode is '40000' (git writes no leading zero): the only five-digit mode starting with 4.
+    const e = { start: i, nameStart: space + 1, nameEnd: nul, end: nul + 21, isTree: space - i === 5 && raw[i] === 0x34 };
+    if (stop(e)) return e;
+    i = e.end;
+  }
+  return null;
+}
+
+function entryAt(raw: Uint8Array, e: RawEntry): TreeEntry {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return { mode: buf.toString('utf8', e.start, e.nameStart - 1), name: buf.toString('utf8', e.nameStart, e.nameEnd), oid: buf.toString('hex', e.nameEnd + 1, e.end) };
+}
+
+/** The entry called `name` in a raw tree, or null; stops at the first entry sorted after it. */
+export function findTreeEntry(raw: Uint8Array, name: string): TreeEntry | null {
+  const key = Buffer.from(name);
+  const found = scanTree(raw, (e) => compareNames(raw.subarray(e.nameStart, e.nameEnd), e.isTree, key, true) >= 0 || Buffer.compare(raw.subarray(e.nameStart, e.nameEnd), key) === 0);
+  return found && Buffer.compare(raw.subarray(found.nameStart, found.nameEnd), key) === 0 ? entryAt(raw, found) : null;
+}
+
+/**
+ * A raw tree with the entry `name` set to `entry` (null: removed), everything else copied as it is.
+ * Returns `raw` itself when nothing changes.
+ */
+export function replaceTreeEntry(raw: Uint8Array, name: string, entry: { mode: string; oid: string } | null): Uint8Array {
+  const key = Buffer.from(name);
+  const isTree = entry?.mode === '40000';
+  let existing: RawEntry | null = null;
+  let insertAt = raw.length;
+  // Both possible keys of `name` (file and tree) sort before `name + '/'` + anything: stop after that.
+  scanTree(raw, (e) => {
+    const entryName = raw.subarray(e.nameStart, e.nameEnd);
+    if (Buffer.compare(entryName, key) === 0) existing = e;
+    else if (insertAt === raw.length && compareNames(entryName, e.isTree, key, isTree) > 0) insertAt = e.start;
+    return insertAt !== raw.length && compareNames(entryName, e.isTree, key, true) > 0;
+  });
+  const old = existing as RawEntry | null;
+  if (old && entry && entryAt(raw, old).oid === entry.oid && entryAt(raw, old).mode === entry.mode) return raw;
+  if (!old && !entry) return raw;
+  const added = entry ? Buffer.concat([Buffer.from(`${entry.mode} `), key, Buffer.from([0]), Buffer.from(entry.oid, 'hex')]) : Buffer.alloc(0);
+  const pieces: Uint8Array[] = [];
+  let from = 0;
+  const cut = (to: number) => (pieces.push(raw.subarray(from, to)), undefined);
+  // The old entry and the new one may sit at different places (a file replaced by a folder).
+  const edits = [...(old ? [{ at: old.start, skip: old.end - old.start, add: null as Buffer | null }] : []), ...(entry ? [{ at: insertAt, skip: 0, add: added }] : [])].sort((a, b) => a.at - b.at || b.skip - a.skip);
+  for (const edit of edits) {
+    cut(edit.at);
+    if (edit.add) pieces.push(edit.add);
+    from = edit.at + edit.skip;
+  }
+  cut(raw.length);
+  return Buffer.concat(pieces);
 }
 
 export const EMPTY_TREE = hashObject('tree', new Uint8Array());

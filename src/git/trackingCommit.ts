@@ -14,7 +14,7 @@ import { takeRegistryEventLog } from '../store/registryEventLog.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
 import { SnapshotCache, snapshotDirectory, snapshotPath } from './snapshotTree.js';
-import { spliceTree } from './spliceTree.js';
+import { spliceTree, type TreeChange } from './spliceTree.js';
 import { clearPendingSnapshots, pendingSnapshots } from './sourceSnapshot.js';
 import { branchRef, MLRUNS_PATH } from './trackingLayout.js';
 
@@ -69,7 +69,9 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   const { repo } = options;
   const startedAt = Date.now();
   const objects = new ObjectReader(repo.gitdir);
-  const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
+  // The known paths are read whole (a run is a few dozen files): the stat cache of the whole tree
+  // would cost more to load than it saves.
+  const cache = options.paths ? SnapshotCache.inMemory() : SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
   let lfsFiles = 0;
   const snapshot = {
     gitdir: repo.gitdir,
@@ -77,18 +79,19 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     cache,
     onFile: options.onFile,
     largeFileBytes: options.largeFileBytes,
-    lfs: options.largeFileBytes === undefined ? false : lfsAvailable(),
+    lfs: () => options.largeFileBytes !== undefined && lfsAvailable(),
     onLfs: () => lfsFiles++,
   };
   // The changed paths are hashed once; they are spliced onto whichever parent wins the race below.
-  const changed = options.paths?.map((path) => ({ path, entry: snapshotPath(snapshot, path) }));
+  const changed: TreeChange[] | undefined = options.paths?.map((path) => ({ path: path.split('/').filter(Boolean), entry: snapshotPath(snapshot, path) }));
   const fullTree = changed ? null : snapshotDirectory(snapshot);
   cache.save();
-  const mlrunsTreeFor = async (oldMlruns: string | null): Promise<string | null> => {
-    if (!changed) return fullTree;
-    let tree = oldMlruns;
-    for (const { path, entry } of changed) tree = await spliceTree(objects, repo.gitdir, tree, path.split('/').filter(Boolean), entry);
-    return tree;
+  const mlrunsTreeFor = async (oldMlruns: string | null): Promise<MlrunsTree> => {
+    if (!changed) return { tree: fullTree, paths: undefined };
+    const tree = await spliceTree(objects, repo.gitdir, oldMlruns, changed);
+    // A known folder gone from disk may be one the not-materialised rule keeps: then judge the whole tree.
+    const removed = await Promise.all(changed.map(async (c) => !c.entry && oldMlruns !== null && (await objects.entry(oldMlruns, c.path.join('/')))?.mode === '40000'));
+    return { tree, paths: removed.includes(true) ? undefined : changed.map((c) => c.path) };
   };
   // Registry events logged as they happened; the ones this commit does not hold go back for the next.
   const logged = takeRegistryEventLog(registryEventLogPath(repo.gitdir));
@@ -100,10 +103,16 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   }
 }
 
+/** The mlruns tree to commit, and when known, the only paths (components) where it differs from the parent's. */
+interface MlrunsTree {
+  tree: string | null;
+  paths: string[][] | undefined;
+}
+
 async function commitAttempts(
   options: CommitOptions,
   objects: ObjectReader,
-  mlrunsTreeFor: (oldMlruns: string | null) => Promise<string | null>,
+  mlrunsTreeFor: (oldMlruns: string | null) => Promise<MlrunsTree>,
   lfsFileCount: () => number,
   logged: LoggedRegistryEvent[],
   snapshotAt: number,
@@ -116,8 +125,9 @@ async function commitAttempts(
     const parentRoot = parent ? (await objects.commit(parent)).tree : null;
     const parentEntries = parentRoot ? await objects.tree(parentRoot) : [];
     const oldMlruns = parentEntries.find((e) => e.name === MLRUNS_PATH)?.oid ?? null;
+    const next = await mlrunsTreeFor(oldMlruns);
     // A folder missing from disk that no user command removed stays as the parent has it.
-    const mlrunsTree = await keepNotMaterialized(objects, repo.gitdir, oldMlruns, await mlrunsTreeFor(oldMlruns));
+    const mlrunsTree = next.paths ? next.tree : await keepNotMaterialized(objects, repo.gitdir, oldMlruns, next.tree);
     const snapshots = await pendingSnapshots(repo, parent);
     const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
     if (oldMlruns === mlrunsTree && !extraParents.length) {
@@ -129,7 +139,7 @@ async function commitAttempts(
       rootEntries = [...rootEntries, { mode: '100644', name: '.gitattributes', oid: writeObject(repo.gitdir, 'blob', Buffer.from(LFS_ATTRIBUTES)) }];
     }
     const rootTree = writeObject(repo.gitdir, 'tree', formatTree(rootEntries));
-    const summary = await summariseChanges(objects, oldMlruns, mlrunsTree);
+    const summary = await summariseChanges(objects, oldMlruns, mlrunsTree, next.paths);
     const registry = summary.models.length ? await commitRegistryEvents(objects, oldMlruns, mlrunsTree, logged, snapshotAt) : { events: [], used: new Set<LoggedRegistryEvent>() };
     const message = withTrailers(commitMessage(summary, options.message), eventTrailers(registry.events));
     const who = committerIdentity(repo.workdir ?? repo.gitdir);
