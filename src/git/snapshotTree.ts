@@ -87,6 +87,12 @@ export interface SnapshotOptions {
   lfs?: () => boolean;
   /** Called when a file was stored as an LFS pointer. */
   onLfs?: (rel: string) => void;
+  /** Where objects go (default: loose objects in `gitdir`); returns the object's id. */
+  write?: (type: 'blob' | 'tree', content: Uint8Array) => string;
+}
+
+function put(options: SnapshotOptions, type: 'blob' | 'tree', content: Uint8Array): string {
+  return options.write ? options.write(type, content) : writeObject(options.gitdir, type, content);
 }
 
 interface Built {
@@ -109,7 +115,7 @@ function fileBlob(options: SnapshotOptions, rel: string, abs: string, file: { ki
     if (file.kind === 'file' && isMetaFile(rel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
   }
   options.onFile?.();
-  return writeObject(options.gitdir, 'blob', content);
+  return put(options, 'blob', content);
 }
 
 /** Tree entry for one path under the root (a directory or a file), or null when it is absent or empty. */
@@ -176,7 +182,7 @@ function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built 
     const childRel = rel ? `${rel}/${file.name}` : file.name;
     entries.push({ mode: file.mode, name: file.name, oid: fileBlob(options, childRel, join(abs, file.name), file) });
   }
-  const oid = writeObject(options.gitdir, 'tree', formatTree(entries));
+  const oid = put(options, 'tree', formatTree(entries));
   if (!racy) options.cache.set(rel, sig, oid);
   return { oid, sig, racy };
 }

@@ -9,6 +9,7 @@ import { summariseChanges, commitMessage, type ChangeSummary } from './changeSum
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
 import { keepNotMaterialized } from './notMaterialized.js';
 import { ObjectReader } from './objectStore.js';
+import { ObjectWriter } from './objectWriter.js';
 import { commitRegistryEvents, createRegistryTags, eventTrailers, registryEventLogPath } from './registryTags.js';
 import { takeRegistryEventLog } from '../store/registryEventLog.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
@@ -73,6 +74,7 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   // would cost more to load than it saves.
   const cache = options.paths ? SnapshotCache.inMemory() : SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
   let lfsFiles = 0;
+  const writer = new ObjectWriter(repo.gitdir);
   const snapshot = {
     gitdir: repo.gitdir,
     root: options.mlruns,
@@ -81,10 +83,20 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     largeFileBytes: options.largeFileBytes,
     lfs: () => options.largeFileBytes !== undefined && lfsAvailable(),
     onLfs: () => lfsFiles++,
+    write: writer.write,
   };
   // The changed paths are hashed once; they are spliced onto whichever parent wins the race below.
-  const changed: TreeChange[] | undefined = options.paths?.map((path) => ({ path: path.split('/').filter(Boolean), entry: snapshotPath(snapshot, path) }));
-  const fullTree = changed ? null : snapshotDirectory(snapshot);
+  let changed: TreeChange[] | undefined;
+  let fullTree: string | null = null;
+  try {
+    changed = options.paths?.map((path) => ({ path: path.split('/').filter(Boolean), entry: snapshotPath(snapshot, path) }));
+    if (!changed) fullTree = snapshotDirectory(snapshot);
+    writer.finish();
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  }
+  // Only now are the cached tree ids backed by objects in the repository.
   cache.save();
   const mlrunsTreeFor = async (oldMlruns: string | null): Promise<MlrunsTree> => {
     if (!changed) return { tree: fullTree, paths: undefined };
