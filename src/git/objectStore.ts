@@ -14,6 +14,24 @@ function isomorphicGit(): Promise<IsomorphicGit> {
   return loading;
 }
 
+/** A commit object's text: its header lines (a line starting with a space continues the one before), a blank line, the message. */
+function parseCommit(text: string): { tree: string; parents: string[]; message: string; author: { name: string; email: string; timestamp: number } } {
+  const end = text.indexOf('\n\n');
+  const header = end < 0 ? text : text.slice(0, end);
+  const parents: string[] = [];
+  let tree = '';
+  let author = { name: '', email: '', timestamp: 0 };
+  for (const line of header.split('\n')) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+    else if (line.startsWith('author ')) {
+      const m = /^author (.*) <(.*)> (\d+) [+-]\d{4}$/.exec(line);
+      if (m) author = { name: m[1]!, email: m[2]!, timestamp: Number(m[3]) };
+    }
+  }
+  return { tree, parents, message: end < 0 ? '' : text.slice(end + 2), author };
+}
+
 export class ObjectReader {
   private readonly cache = {};
   private readonly rawTrees = new Map<string, Uint8Array>();
@@ -68,12 +86,16 @@ export class ObjectReader {
   }
 
   async blob(oid: string): Promise<Uint8Array> {
+    const object = this.loose(oid);
+    if (object?.type === 'blob') return object.content;
     const git = await isomorphicGit();
     const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
     return blob;
   }
 
   async commit(oid: string): Promise<{ tree: string; parents: string[]; message: string; author: { name: string; email: string; timestamp: number } }> {
+    const object = this.loose(oid);
+    if (object?.type === 'commit') return parseCommit(object.content.toString('utf8'));
     const git = await isomorphicGit();
     const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
     return { tree: commit.tree, parents: commit.parent, message: commit.message, author: commit.author };
