@@ -92,30 +92,52 @@ export function parseTree(content: Uint8Array): TreeEntry[] {
   return entries;
 }
 
+/** Git's order between the name `raw[start, end)` of an entry and `key` (see compareNames), without copying either. */
+function compareRawName(raw: Uint8Array, start: number, end: number, isTree: boolean, key: Uint8Array, keyIsTree: boolean): number {
+  const len = end - start;
+  const n = Math.min(len, key.length);
+  for (let i = 0; i < n; i++) if (raw[start + i] !== key[i]) return raw[start + i]! - key[i]!;
+  const ca = len > n ? raw[start + n]! : isTree ? 0x2f : 0;
+  const cb = key.length > n ? key[n]! : keyIsTree ? 0x2f : 0;
+  return ca - cb;
+}
+
+function sameName(raw: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
+  if (end - start !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (raw[start + i] !== key[i]) return false;
+  return true;
+}
+
 /** Where one entry of a raw tree lies: its bytes are `raw[start, end)`, its name `raw[nameStart, nameEnd)`. */
 interface RawEntry {
   start: number;
   nameStart: number;
   nameEnd: number;
   end: number;
-  isTree: boolean;
 }
 
 /**
- * Walks a raw tree's entries in order until `stop` returns true. Works on the bytes as they are, so
- * a lookup or an edit in a tree of 100,000 entries allocates nothing per entry.
+ * Finds, in one pass over a raw tree, the entry called `key` and where an entry `key` of the given
+ * kind would be inserted; stops once past both. Works on the bytes as they are and allocates
+ * nothing per entry, so a tree of 100,000 runs costs one linear scan.
  */
-function scanTree(raw: Uint8Array, stop: (e: RawEntry) => boolean): RawEntry | null {
+function locate(raw: Uint8Array, key: Uint8Array, keyIsTree: boolean): { existing: RawEntry | null; insertAt: number } {
+  let existing: RawEntry | null = null;
+  let insertAt = -1;
   let i = 0;
   while (i < raw.length) {
     const space = raw.indexOf(0x20, i);
     const nul = raw.indexOf(0, space);
     // A tree's mode is '40000' (git writes no leading zero): the only five-digit mode starting with 4.
-    const e = { start: i, nameStart: space + 1, nameEnd: nul, end: nul + 21, isTree: space - i === 5 && raw[i] === 0x34 };
-    if (stop(e)) return e;
-    i = e.end;
+    const isTree = space - i === 5 && raw[i] === 0x34;
+    const nameStart = space + 1;
+    if (sameName(raw, nameStart, nul, key)) existing = { start: i, nameStart, nameEnd: nul, end: nul + 21 };
+    else if (insertAt < 0 && compareRawName(raw, nameStart, nul, isTree, key, keyIsTree) > 0) insertAt = i;
+    // Both possible keys of `key` (file and tree) sort at or before `key + '/'`: nothing after matters.
+    if (insertAt >= 0 && compareRawName(raw, nameStart, nul, isTree, key, true) > 0) break;
+    i = nul + 21;
   }
-  return null;
+  return { existing, insertAt: insertAt < 0 ? raw.length : insertAt };
 }
 
 function entryAt(raw: Uint8Array, e: RawEntry): TreeEntry {
@@ -123,11 +145,10 @@ function entryAt(raw: Uint8Array, e: RawEntry): TreeEntry {
   return { mode: buf.toString('utf8', e.start, e.nameStart - 1), name: buf.toString('utf8', e.nameStart, e.nameEnd), oid: buf.toString('hex', e.nameEnd + 1, e.end) };
 }
 
-/** The entry called `name` in a raw tree, or null; stops at the first entry sorted after it. */
+/** The entry called `name` in a raw tree, or null. */
 export function findTreeEntry(raw: Uint8Array, name: string): TreeEntry | null {
-  const key = Buffer.from(name);
-  const found = scanTree(raw, (e) => compareNames(raw.subarray(e.nameStart, e.nameEnd), e.isTree, key, true) >= 0 || Buffer.compare(raw.subarray(e.nameStart, e.nameEnd), key) === 0);
-  return found && Buffer.compare(raw.subarray(found.nameStart, found.nameEnd), key) === 0 ? entryAt(raw, found) : null;
+  const { existing } = locate(raw, Buffer.from(name), true);
+  return existing ? entryAt(raw, existing) : null;
 }
 
 /**
@@ -136,31 +157,23 @@ export function findTreeEntry(raw: Uint8Array, name: string): TreeEntry | null {
  */
 export function replaceTreeEntry(raw: Uint8Array, name: string, entry: { mode: string; oid: string } | null): Uint8Array {
   const key = Buffer.from(name);
-  const isTree = entry?.mode === '40000';
-  let existing: RawEntry | null = null;
-  let insertAt = raw.length;
-  // Both possible keys of `name` (file and tree) sort before `name + '/'` + anything: stop after that.
-  scanTree(raw, (e) => {
-    const entryName = raw.subarray(e.nameStart, e.nameEnd);
-    if (Buffer.compare(entryName, key) === 0) existing = e;
-    else if (insertAt === raw.length && compareNames(entryName, e.isTree, key, isTree) > 0) insertAt = e.start;
-    return insertAt !== raw.length && compareNames(entryName, e.isTree, key, true) > 0;
-  });
-  const old = existing as RawEntry | null;
-  if (old && entry && entryAt(raw, old).oid === entry.oid && entryAt(raw, old).mode === entry.mode) return raw;
+  const { existing: old, insertAt } = locate(raw, key, entry?.mode === '40000');
+  if (old && entry) {
+    const current = entryAt(raw, old);
+    if (current.oid === entry.oid && current.mode === entry.mode) return raw;
+  }
   if (!old && !entry) return raw;
-  const added = entry ? Buffer.concat([Buffer.from(`${entry.mode} `), key, Buffer.from([0]), Buffer.from(entry.oid, 'hex')]) : Buffer.alloc(0);
+  const added = entry ? Buffer.concat([Buffer.from(`${entry.mode} `), key, Buffer.from([0]), Buffer.from(entry.oid, 'hex')]) : null;
+  // The old entry and the new one may sit at different places (a file replaced by a folder).
+  const edits = [...(old ? [{ at: old.start, skip: old.end - old.start, add: null }] : []), ...(added ? [{ at: insertAt, skip: 0, add: added }] : [])].sort((a, b) => a.at - b.at || b.skip - a.skip);
   const pieces: Uint8Array[] = [];
   let from = 0;
-  const cut = (to: number) => (pieces.push(raw.subarray(from, to)), undefined);
-  // The old entry and the new one may sit at different places (a file replaced by a folder).
-  const edits = [...(old ? [{ at: old.start, skip: old.end - old.start, add: null as Buffer | null }] : []), ...(entry ? [{ at: insertAt, skip: 0, add: added }] : [])].sort((a, b) => a.at - b.at || b.skip - a.skip);
   for (const edit of edits) {
-    cut(edit.at);
+    pieces.push(raw.subarray(from, edit.at));
     if (edit.add) pieces.push(edit.add);
     from = edit.at + edit.skip;
   }
-  cut(raw.length);
+  pieces.push(raw.subarray(from));
   return Buffer.concat(pieces);
 }
 

@@ -4,6 +4,7 @@
  * lost race (another commit landed first) is retried on top of the winner.
  */
 import { fail } from '../format/errors.js';
+import { RESERVED_EXPERIMENT_SUBDIRS } from '../format/layout.js';
 import type { LoggedRegistryEvent } from '../store/registryEventLog.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
@@ -101,8 +102,9 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   const mlrunsTreeFor = async (oldMlruns: string | null): Promise<MlrunsTree> => {
     if (!changed) return { tree: fullTree, paths: undefined };
     const tree = await spliceTree(objects, repo.gitdir, oldMlruns, changed);
-    // A known folder gone from disk may be one the not-materialised rule keeps: then judge the whole tree.
-    const removed = await Promise.all(changed.map(async (c) => !c.entry && oldMlruns !== null && (await objects.entry(oldMlruns, c.path.join('/')))?.mode === '40000'));
+    // A run or experiment folder gone from disk may be one the not-materialised rule keeps: then judge the whole tree.
+    const mayKeep = (c: TreeChange) => !c.entry && oldMlruns !== null && c.path.length <= 2 && !RESERVED_EXPERIMENT_SUBDIRS.has(c.path[1] ?? '');
+    const removed = await Promise.all(changed.map(async (c) => mayKeep(c) && (await objects.entry(oldMlruns!, c.path.join('/')))?.mode === '40000'));
     return { tree, paths: removed.includes(true) ? undefined : changed.map((c) => c.path) };
   };
   // Registry events logged as they happened; the ones this commit does not hold go back for the next.
