@@ -1,6 +1,6 @@
 /** Replace paths inside a git tree, rewriting only the trees along those paths. */
 import type { ObjectReader } from './objectStore.js';
-import { replaceTreeEntry, writeObject } from './objects.js';
+import { editTree, writeObject, type TreeEdit } from './objects.js';
 
 export interface TreeChange {
   /** Components of the path below the tree, e.g. ['<exp>', '<run>']. */
@@ -10,9 +10,9 @@ export interface TreeChange {
 }
 
 /**
- * The id of `tree` (null: empty) with every change applied. Each tree on the changed paths is read
- * and written once, edited in its raw bytes, so the cost does not grow with the number of siblings
- * beyond copying their bytes. Returns null when the result is empty, as git keeps no empty trees.
+ * The id of `tree` (null: empty) with every change applied. Each tree on the changed paths is read,
+ * edited in its raw bytes in one pass and written once, so the cost does not grow with the number
+ * of siblings beyond scanning and copying their bytes. Returns null when the result is empty, as git keeps no empty trees.
  */
 export async function spliceTree(objects: ObjectReader, gitdir: string, tree: string | null, changes: TreeChange[]): Promise<string | null> {
   const raw = tree ? await objects.rawTree(tree) : new Uint8Array();
@@ -23,7 +23,7 @@ export async function spliceTree(objects: ObjectReader, gitdir: string, tree: st
     if (head === undefined) throw new Error('spliceTree needs a path');
     byHead.set(head, [...(byHead.get(head) ?? []), change]);
   }
-  let next = raw;
+  const edits: TreeEdit[] = [];
   for (const [head, group] of byHead) {
     const direct = group.find((c) => c.path.length === 1);
     let entry = direct?.entry ?? null;
@@ -32,8 +32,9 @@ export async function spliceTree(objects: ObjectReader, gitdir: string, tree: st
       const child = await spliceTree(objects, gitdir, existing?.mode === '40000' ? existing.oid : null, group.map((c) => ({ path: c.path.slice(1), entry: c.entry })));
       entry = child ? { mode: '40000', oid: child } : null;
     }
-    next = replaceTreeEntry(next, head, entry);
+    edits.push({ name: head, entry });
   }
+  const next = editTree(raw, edits);
   if (next === raw && tree) return tree;
   return next.length ? writeObject(gitdir, 'tree', next) : null;
 }

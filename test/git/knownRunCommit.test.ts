@@ -10,7 +10,7 @@ import { FileStore } from '../../src/store/FileStore.js';
 import { findRepo } from '../../src/git/repo.js';
 import { commitTracking } from '../../src/git/trackingCommit.js';
 import { SnapshotCache, snapshotDirectory } from '../../src/git/snapshotTree.js';
-import { findTreeEntry, formatTree, replaceTreeEntry, type TreeEntry } from '../../src/git/objects.js';
+import { editTree, findTreeEntry, formatTree, replaceTreeEntry, type TreeEntry } from '../../src/git/objects.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 
 function trackedRepo() {
@@ -92,6 +92,16 @@ describe('commit of a known run', () => {
         expect(Buffer.from(replaceTreeEntry(raw, change.name, remove ? null : change)).equals(expected)).toBe(true);
         for (const e of entries) expect(findTreeEntry(raw, e.name)).toEqual(e);
         if (!entries.some((e) => e.name === change.name)) expect(findTreeEntry(raw, change.name)).toBeNull();
+      }),
+      { numRuns: 2000 },
+    );
+    // Several edits in one pass, as a commit does to an experiment's tree.
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { selector: (e) => e.name, maxLength: 12 }), fc.uniqueArray(fc.record({ change: entry, remove: fc.boolean() }), { selector: (e) => e.change.name, maxLength: 5 }), (entries, edits) => {
+        const names = new Set(edits.map((e) => e.change.name));
+        const expected = formatTree([...entries.filter((e) => !names.has(e.name)), ...edits.filter((e) => !e.remove).map((e) => e.change)]);
+        const edited = editTree(formatTree(entries), edits.map((e) => ({ name: e.change.name, entry: e.remove ? null : e.change })));
+        expect(Buffer.from(edited).equals(expected)).toBe(true);
       }),
       { numRuns: 2000 },
     );
