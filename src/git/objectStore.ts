@@ -54,7 +54,7 @@ export class ObjectReader {
     return { type: data.toString('latin1', 0, data.indexOf(0x20)), content: data.subarray(nul + 1) };
   }
 
-  /** A tree's bytes as git stores them (see `findTreeEntry`, `replaceTreeEntry`). */
+  /** A tree's bytes as git stores them (see `findTreeEntry`, `editTree`). */
   async rawTree(oid: string): Promise<Uint8Array> {
     let raw = this.rawTrees.get(oid);
     if (!raw) {

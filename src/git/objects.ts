@@ -206,11 +206,6 @@ export function editTree(raw: Uint8Array, edits: TreeEdit[]): Uint8Array {
   return Buffer.concat(pieces);
 }
 
-/** A raw tree with the entry `name` set to `entry` (null: removed); `raw` itself when nothing changes. */
-export function replaceTreeEntry(raw: Uint8Array, name: string, entry: { mode: string; oid: string } | null): Uint8Array {
-  return editTree(raw, [{ name, entry }]);
-}
-
 export const EMPTY_TREE = hashObject('tree', new Uint8Array());
 
 export interface Signature {

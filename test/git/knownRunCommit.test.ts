@@ -10,7 +10,7 @@ import { FileStore } from '../../src/store/FileStore.js';
 import { findRepo } from '../../src/git/repo.js';
 import { commitTracking } from '../../src/git/trackingCommit.js';
 import { SnapshotCache, snapshotDirectory } from '../../src/git/snapshotTree.js';
-import { editTree, findTreeEntry, formatTree, replaceTreeEntry, type TreeEntry } from '../../src/git/objects.js';
+import { editTree, findTreeEntry, formatTree, type TreeEntry } from '../../src/git/objects.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 
 function trackedRepo() {
@@ -89,7 +89,7 @@ describe('commit of a known run', () => {
         const raw = formatTree(entries);
         const rest = entries.filter((e) => e.name !== change.name);
         const expected = formatTree(remove ? rest : [...rest, change]);
-        expect(Buffer.from(replaceTreeEntry(raw, change.name, remove ? null : change)).equals(expected)).toBe(true);
+        expect(Buffer.from(editTree(raw, [{ name: change.name, entry: remove ? null : change }])).equals(expected)).toBe(true);
         for (const e of entries) expect(findTreeEntry(raw, e.name)).toEqual(e);
         if (!entries.some((e) => e.name === change.name)) expect(findTreeEntry(raw, change.name)).toBeNull();
       }),
