@@ -22,7 +22,8 @@ import { fmtInt, fmtMs, fmtRatio, median, since } from './lib/timing.js';
 
 const CHILD = fileURLToPath(new URL('./lib/commitChild.js', import.meta.url));
 const progress = (msg) => console.log(`  .. ${msg}`);
-const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+// No automatic gc: git commit would start one in the background over the tree's loose objects.
+const GIT_ENV = { ...process.env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
 /** Trees above this many runs are not generated on disk (36 files a run): only the known-run row. */
 const MAX_DISK_RUNS = 20_000;
 
@@ -140,7 +141,8 @@ export async function runCommit({ runsList, knownRunsList, repeat }) {
     const theirs = makeTempDir('commit-git');
     for (const dir of [ours, theirs]) {
       git(dir, 'init', '-q');
-      execFileSync('cp', ['-a', tree.mlruns, join(dir, 'mlruns')]);
+      // Hard links: the two sides share the files' pages and never modify them (new runs are new files).
+      execFileSync('cp', ['-al', tree.mlruns, join(dir, 'mlruns')]);
     }
     progress(`${fmtInt(runs)} runs: first commit, mltrack then git`);
     const oursFirst = mltrackCommit(ours);

@@ -32,7 +32,7 @@ export const COMMAND_MODULES: { names: string[]; load: () => Promise<Register> }
   { names: ['verify'], load: async () => (await import('./commands/verify.js')).registerVerify },
   { names: ['site', 'ui', 'publish'], load: async () => (await import('./commands/site.js')).registerSite },
   { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
-  { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
+  { names: ['import', 'export'], load: async () => (await import('./commands/import.js')).registerImport },
 ];
 
 /** Global options that take a value, so the word after them is not the command. */

@@ -4,7 +4,7 @@
  * lost race (another commit landed first) is retried on top of the winner.
  */
 import { fail } from '../format/errors.js';
-import { RESERVED_EXPERIMENT_SUBDIRS } from '../format/layout.js';
+import { MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, TRASH_DIR } from '../format/layout.js';
 import type { LoggedRegistryEvent } from '../store/registryEventLog.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
@@ -103,7 +103,8 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
     if (!changed) return { tree: fullTree, paths: undefined };
     const tree = await spliceTree(objects, repo.gitdir, oldMlruns, changed);
     // A run or experiment folder gone from disk may be one the not-materialised rule keeps: then judge the whole tree.
-    const mayKeep = (c: TreeChange) => !c.entry && oldMlruns !== null && c.path.length <= 2 && !RESERVED_EXPERIMENT_SUBDIRS.has(c.path[1] ?? '');
+    const under = (c: TreeChange, dir: string) => c.path[0] === dir;
+    const mayKeep = (c: TreeChange) => !c.entry && oldMlruns !== null && (under(c, MODELS_DIR) || under(c, TRASH_DIR) || (c.path.length <= 2 && !RESERVED_EXPERIMENT_SUBDIRS.has(c.path[1] ?? '')));
     const removed = await Promise.all(changed.map(async (c) => mayKeep(c) && (await objects.entry(oldMlruns!, c.path.join('/')))?.mode === '40000'));
     return { tree, paths: removed.includes(true) ? undefined : changed.map((c) => c.path) };
   };
