@@ -7,10 +7,10 @@ import { printedTables } from './lib/table.js';
 import { cleanupTempDirs } from './lib/tmp.js';
 import { trackBenchmark } from './lib/track.js';
 
-const BENCHES = ['logging', 'search', 'commit', 'corpus', 'run-overhead', 'registry', 'site', 'import', 'server'];
+const BENCHES = ['logging', 'search', 'commit', 'cli-start', 'corpus', 'run-overhead', 'registry', 'site', 'import', 'server'];
 
 function parseArgs(argv) {
-  const opts = { names: [], runsList: [1000, 10000], points: 20000, repeat: undefined, fresh: false, track: false };
+  const opts = { names: [], runsList: [1000, 10000], knownRunsList: [1000, 10000, 100000], points: 20000, repeat: undefined, fresh: false, track: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -25,6 +25,7 @@ function parseArgs(argv) {
     };
     const is = (name) => arg === name || arg.startsWith(`${name}=`);
     if (is('--runs')) opts.runsList = value().split(',').map(int);
+    else if (is('--known-runs')) opts.knownRunsList = value().split(',').map(int);
     else if (is('--points')) opts.points = int(value());
     else if (is('--repeat')) opts.repeat = int(value());
     else if (is('--import-runs')) opts.importRuns = int(value());
@@ -40,8 +41,9 @@ function parseArgs(argv) {
 
 const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --runs N[,N...]   search: tree sizes (default 1000,10000)
+  --known-runs N,.. commit: branch sizes for the known-run commit (default 1000,10000,100000)
   --points N        logging: metric points (default 20000); server: at most 2000 REST points
-  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3)
+  --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3; commit 3; cli-start 15)
   --fresh           search: regenerate the cached trees
   --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)
   --import-runs N   import: runs in the generated MLflow database (default 10000)`;
@@ -72,7 +74,10 @@ try {
       await runLogging({ points: opts.points, repeat: opts.repeat ?? 3 });
     } else if (name === 'commit') {
       const { runCommit } = await import('./commit.js');
-      await runCommit({ runsList: opts.runsList, repeat: opts.repeat ?? 3 });
+      await runCommit({ runsList: opts.runsList, knownRunsList: opts.knownRunsList, repeat: opts.repeat ?? 3 });
+    } else if (name === 'cli-start') {
+      const { runCliStart } = await import('./cliStart.js');
+      await runCliStart({ repeat: opts.repeat ?? 15 });
     } else if (name === 'search') {
       const { runSearch } = await import('./search.js');
       await runSearch({ runsList: opts.runsList, repeat: opts.repeat, fresh: opts.fresh });

@@ -4,25 +4,59 @@
  */
 import { Command, CommanderError } from 'commander';
 import { fromSystemError, isMltrackError } from '../format/errors.js';
-import { CliContext, type GlobalOptions } from './context.js';
+import type { CliContext, GlobalOptions } from './context.js';
 import type { OutputStreams } from './output.js';
 import { Output, quietOnClosedPipe } from './output.js';
-import { registerDemo } from './commands/demo.js';
-import { registerExperiments } from './commands/experiments.js';
-import { registerGc } from './commands/gc.js';
-import { registerImport } from './commands/import.js';
-import { registerInit } from './commands/init.js';
-import { registerLogging } from './commands/logging.js';
-import { registerProjects } from './commands/projects.js';
-import { registerReview } from './commands/review.js';
-import { registerModels } from './commands/models.js';
-import { registerRun } from './commands/run.js';
-import { registerRuns } from './commands/runs.js';
-import { registerServer } from './commands/server.js';
-import { registerSite } from './commands/site.js';
-import { registerTrack } from './commands/track.js';
-import { registerVerify } from './commands/verify.js';
 import { onceEach, setReadWarningSink } from '../store/readWarnings.js';
+
+type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+type Register = (program: Command, run: (action: Action) => (...args: any[]) => Promise<void>) => void;
+
+/**
+ * The module that registers each top-level command. Only the module of the command on the command
+ * line is imported (with what it imports): `mltrack --version` loads none, and help or an unknown
+ * command loads them all. test/cli/help.test.ts checks the names against what each module registers.
+ */
+export const COMMAND_MODULES: { names: string[]; load: () => Promise<Register> }[] = [
+  { names: ['init', 'clone'], load: async () => (await import('./commands/init.js')).registerInit },
+  { names: ['experiments'], load: async () => (await import('./commands/experiments.js')).registerExperiments },
+  { names: ['runs'], load: async () => (await import('./commands/runs.js')).registerRuns },
+  { names: ['start-run', 'log-param', 'log-metric', 'log-metrics', 'set-tag', 'delete-tag', 'log-artifact', 'log-model', 'log-input', 'end-run'], load: async () => (await import('./commands/logging.js')).registerLogging },
+  { names: ['gc'], load: async () => (await import('./commands/gc.js')).registerGc },
+  { names: ['commit', 'log', 'pull', 'push'], load: async () => (await import('./commands/track.js')).registerTrack },
+  { names: ['run'], load: async () => (await import('./commands/run.js')).registerRun },
+  { names: ['projects'], load: async () => (await import('./commands/projects.js')).registerProjects },
+  { names: ['models', 'tags'], load: async () => (await import('./commands/models.js')).registerModels },
+  { names: ['review'], load: async () => (await import('./commands/review.js')).registerReview },
+  { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
+  { names: ['verify'], load: async () => (await import('./commands/verify.js')).registerVerify },
+  { names: ['site', 'ui', 'publish'], load: async () => (await import('./commands/site.js')).registerSite },
+  { names: ['server'], load: async () => (await import('./commands/server.js')).registerServer },
+  { names: ['import', 'export'], load: async () => (await import('./commands/import.js')).registerImport },
+];
+
+/** Global options that take a value, so the word after them is not the command. */
+const VALUE_OPTIONS = new Set(['--mlruns']);
+
+/** The command word of `argv` (the first word that is not a global option or its value), if any. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return undefined;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** The modules to load for `argv`: the one of its command, none for `--version`, else all (help, a typo's suggestions). */
+function modulesFor(argv: string[]): typeof COMMAND_MODULES {
+  const word = commandWord(argv);
+  const one = COMMAND_MODULES.find((m) => word !== undefined && m.names.includes(word));
+  if (one) return [one];
+  if (word === undefined && argv.some((a) => a === '-V' || a === '--version') && !argv.some((a) => a === '-h' || a === '--help')) return [];
+  return COMMAND_MODULES;
+}
 
 export const EXIT = { ok: 0, error: 1, usage: 2, internal: 70 } as const;
 
@@ -67,29 +101,16 @@ Every command takes --json. Errors print one line with a stable code (spec/error
     );
 
   const run =
-    (action: (ctx: CliContext, ...args: any[]) => Promise<void>) =>
+    (action: Action) =>
     async (...args: any[]): Promise<void> => {
       const command = args[args.length - 1] as Command;
+      const { CliContext } = await import('./context.js');
       const ctx = new CliContext(streams, cwd, command.optsWithGlobals() as GlobalOptions);
       lastContext = ctx;
       await action(ctx, ...args.slice(0, -1));
     };
 
-  registerInit(program, run);
-  registerExperiments(program, run);
-  registerRuns(program, run);
-  registerLogging(program, run);
-  registerGc(program, run);
-  registerTrack(program, run);
-  registerRun(program, run);
-  registerProjects(program, run);
-  registerModels(program, run);
-  registerReview(program, run);
-  registerDemo(program, run);
-  registerVerify(program, run);
-  registerSite(program, run);
-  registerServer(program, run);
-  registerImport(program, run);
+  for (const register of await Promise.all(modulesFor(argv).map((m) => m.load()))) register(program, run);
 
   // What readers skip (a damaged run, a stray folder) is printed once each: a line, or with --json a JSON line, on stderr.
   const json = argv.includes('--json');

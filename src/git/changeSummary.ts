@@ -38,12 +38,21 @@ async function runMeta(objects: ObjectReader, runTree: TreeEntry | undefined) {
 
 const RESERVED = new Set(['meta.yaml', 'tags', 'datasets', 'traces', 'models']);
 
-async function diffRuns(objects: ObjectReader, experimentId: string, before: Map<string, TreeEntry>, after: Map<string, TreeEntry>, out: ChangeSummary): Promise<void> {
-  const names = new Set([...before.keys(), ...after.keys()]);
-  for (const name of [...names].sort()) {
+async function childOf(objects: ObjectReader, entry: TreeEntry | undefined, name: string): Promise<TreeEntry | undefined> {
+  if (!entry || entry.mode !== '40000') return undefined;
+  return (await objects.child(entry.oid, name)) ?? undefined;
+}
+
+/** The runs of one experiment to compare: every name in either tree, or only `names` (found without reading whole trees). */
+async function runPairs(objects: ObjectReader, before: TreeEntry | undefined, after: TreeEntry | undefined, names: Set<string> | null): Promise<[string, TreeEntry | undefined, TreeEntry | undefined][]> {
+  if (names) return Promise.all([...names].sort().map(async (n) => [n, await childOf(objects, before, n), await childOf(objects, after, n)] as [string, TreeEntry | undefined, TreeEntry | undefined]));
+  const [a, b] = [await entriesOf(objects, before), await entriesOf(objects, after)];
+  return [...new Set([...a.keys(), ...b.keys()])].sort().map((n) => [n, a.get(n), b.get(n)]);
+}
+
+async function diffRuns(objects: ObjectReader, experimentId: string, pairs: [string, TreeEntry | undefined, TreeEntry | undefined][], out: ChangeSummary): Promise<void> {
+  for (const [name, a, b] of pairs) {
     if (RESERVED.has(name)) continue;
-    const a = before.get(name);
-    const b = after.get(name);
     if (a?.oid === b?.oid || (b && b.mode !== '40000') || (a && a.mode !== '40000' && !b)) continue;
     const [old, now] = [await runMeta(objects, a), await runMeta(objects, b)];
     if (!now) {
@@ -59,15 +68,35 @@ async function diffRuns(objects: ObjectReader, experimentId: string, before: Map
   }
 }
 
-/** Compare two mlruns trees (null: empty). */
-export async function summariseChanges(objects: ObjectReader, before: string | null, after: string | null): Promise<ChangeSummary> {
+/**
+ * Which entries of an mlruns tree a change can touch: per experiment, the names below it (null: all
+ * of them). Null when any path may have touched anything (the root, `.trash`, `models`).
+ */
+function scopeOf(paths: string[][] | undefined): Map<string, Set<string> | null> | null {
+  if (!paths) return null;
+  const scope = new Map<string, Set<string> | null>();
+  for (const [head, name] of paths) {
+    if (head === undefined || head === TRASH_DIR || head === MODELS_DIR) return null;
+    const names = scope.has(head) ? scope.get(head)! : new Set<string>();
+    if (names && name !== undefined) names.add(name);
+    scope.set(head, names && name !== undefined ? names : null);
+  }
+  return scope;
+}
+
+/**
+ * Compare two mlruns trees (null: empty). With `paths` (components below mlruns) only what lies on
+ * them can differ, so only that is compared: the cost of a known run, not of the whole tree.
+ */
+export async function summariseChanges(objects: ObjectReader, before: string | null, after: string | null, paths?: string[][]): Promise<ChangeSummary> {
   const out: ChangeSummary = { runs: [], experiments: [], models: [] };
   const oldTop = before ? byName(await objects.tree(before)) : new Map<string, TreeEntry>();
   const newTop = after ? byName(await objects.tree(after)) : new Map<string, TreeEntry>();
   const oldTrash = await entriesOf(objects, oldTop.get(TRASH_DIR));
   const newTrash = await entriesOf(objects, newTop.get(TRASH_DIR));
+  const scope = scopeOf(paths);
 
-  const ids = new Set([...oldTop.keys(), ...newTop.keys(), ...oldTrash.keys(), ...newTrash.keys()]);
+  const ids = scope ? new Set(scope.keys()) : new Set([...oldTop.keys(), ...newTop.keys(), ...oldTrash.keys(), ...newTrash.keys()]);
   for (const id of [...ids].sort()) {
     if (id === TRASH_DIR || id === MODELS_DIR) continue;
     const wasActive = oldTop.get(id);
@@ -83,7 +112,7 @@ export async function summariseChanges(objects: ObjectReader, before: string | n
     else if (wasActive && isTrashed && !isActive) change = 'deleted';
     else if (wasTrashed && isActive && !wasActive) change = 'restored';
     out.experiments.push({ experimentId: id, change });
-    await diffRuns(objects, id, await entriesOf(objects, before), await entriesOf(objects, after), out);
+    await diffRuns(objects, id, await runPairs(objects, before, after, scope?.get(id) ?? null), out);
   }
 
   const oldModels = await entriesOf(objects, oldTop.get(MODELS_DIR));

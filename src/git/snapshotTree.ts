@@ -32,9 +32,11 @@ export class SnapshotCache {
   private dirty = false;
 
   constructor(
-    readonly path: string,
+    /** Where the cache is kept; null: in memory only, never read or saved. */
+    readonly path: string | null,
     readonly root: string,
   ) {
+    if (path === null) return;
     try {
       const data = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
       if (data.version === CACHE_VERSION && data.root === root) this.dirs = data.dirs;
@@ -48,6 +50,10 @@ export class SnapshotCache {
     return new SnapshotCache(join(gitdir, 'mltrack', 'snapshot-cache.json'), `${mlrunsRoot}\u0000${largeFileBytes}`);
   }
 
+  static inMemory(): SnapshotCache {
+    return new SnapshotCache(null, '');
+  }
+
   get(dir: string, sig: string): string | null {
     const entry = this.dirs[dir];
     return entry && entry.sig === sig ? entry.oid : null;
@@ -59,7 +65,7 @@ export class SnapshotCache {
   }
 
   save(): void {
-    if (!this.dirty) return;
+    if (!this.dirty || this.path === null) return;
     mkdirSync(join(this.path, '..'), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ version: CACHE_VERSION, root: this.root, dirs: this.dirs } satisfies CacheFile));
@@ -77,10 +83,16 @@ export interface SnapshotOptions {
   onFile?: () => void;
   /** Artifacts above this size go through Git LFS (default: never). */
   largeFileBytes?: number;
-  /** Whether Git LFS is installed; without it a large artifact is refused. */
-  lfs?: boolean;
+  /** Whether Git LFS is installed (asked only when a large artifact turns up); without it one is refused. */
+  lfs?: () => boolean;
   /** Called when a file was stored as an LFS pointer. */
   onLfs?: (rel: string) => void;
+  /** Where objects go (default: loose objects in `gitdir`); returns the object's id. */
+  write?: (type: 'blob' | 'tree', content: Uint8Array) => string;
+}
+
+function put(options: SnapshotOptions, type: 'blob' | 'tree', content: Uint8Array): string {
+  return options.write ? options.write(type, content) : writeObject(options.gitdir, type, content);
 }
 
 interface Built {
@@ -95,7 +107,7 @@ interface Built {
 function fileBlob(options: SnapshotOptions, rel: string, abs: string, file: { kind: 'file' | 'link'; size: number }): string {
   let content: Uint8Array;
   if (file.kind === 'file' && file.size > (options.largeFileBytes ?? Infinity) && isArtifactPath(rel)) {
-    if (!options.lfs) throw largeArtifactError(abs, file.size, options.largeFileBytes!);
+    if (!options.lfs?.()) throw largeArtifactError(abs, file.size, options.largeFileBytes!);
     content = Buffer.from(storeLfsObject(options.gitdir, abs));
     options.onLfs?.(rel);
   } else {
@@ -103,7 +115,7 @@ function fileBlob(options: SnapshotOptions, rel: string, abs: string, file: { ki
     if (file.kind === 'file' && isMetaFile(rel)) content = Buffer.from(normaliseMeta(Buffer.from(content).toString('utf8'), options.root));
   }
   options.onFile?.();
-  return writeObject(options.gitdir, 'blob', content);
+  return put(options, 'blob', content);
 }
 
 /** Tree entry for one path under the root (a directory or a file), or null when it is absent or empty. */
@@ -170,7 +182,7 @@ function build(options: SnapshotOptions, rel: string, scanStart: bigint): Built 
     const childRel = rel ? `${rel}/${file.name}` : file.name;
     entries.push({ mode: file.mode, name: file.name, oid: fileBlob(options, childRel, join(abs, file.name), file) });
   }
-  const oid = writeObject(options.gitdir, 'tree', formatTree(entries));
+  const oid = put(options, 'tree', formatTree(entries));
   if (!racy) options.cache.set(rel, sig, oid);
   return { oid, sig, racy };
 }

@@ -1,23 +1,40 @@
-/** Replace one path inside a git tree, rewriting only the trees along that path. */
+/** Replace paths inside a git tree, rewriting only the trees along those paths. */
 import type { ObjectReader } from './objectStore.js';
-import { formatTree, writeObject, type TreeEntry } from './objects.js';
+import { editTree, writeObject, type TreeEdit } from './objects.js';
+
+export interface TreeChange {
+  /** Components of the path below the tree, e.g. ['<exp>', '<run>']. */
+  path: string[];
+  /** The new entry (null: removed). */
+  entry: { mode: string; oid: string } | null;
+}
 
 /**
- * The id of `tree` (null: empty) with the entry at `path` set to `entry` (null: removed). Returns null
- * when the result is empty, as git keeps no empty trees.
+ * The id of `tree` (null: empty) with every change applied. Each tree on the changed paths is read,
+ * edited in its raw bytes in one pass and written once, so the cost does not grow with the number
+ * of siblings beyond scanning and copying their bytes. Returns null when the result is empty, as git keeps no empty trees.
  */
-export async function spliceTree(objects: ObjectReader, gitdir: string, tree: string | null, path: string[], entry: { mode: string; oid: string } | null): Promise<string | null> {
-  const [head, ...rest] = path;
-  if (head === undefined) throw new Error('spliceTree needs a path');
-  const entries: TreeEntry[] = tree ? [...(await objects.tree(tree))] : [];
-  const index = entries.findIndex((e) => e.name === head);
-  const existing = index >= 0 ? entries[index] : undefined;
-  let next: { mode: string; oid: string } | null = entry;
-  if (rest.length > 0) {
-    const child = await spliceTree(objects, gitdir, existing?.mode === '40000' ? existing.oid : null, rest, entry);
-    next = child ? { mode: '40000', oid: child } : null;
+export async function spliceTree(objects: ObjectReader, gitdir: string, tree: string | null, changes: TreeChange[]): Promise<string | null> {
+  const raw = tree ? await objects.rawTree(tree) : new Uint8Array();
+  // Changes below the same child are applied to that child together.
+  const byHead = new Map<string, TreeChange[]>();
+  for (const change of changes) {
+    const [head] = change.path;
+    if (head === undefined) throw new Error('spliceTree needs a path');
+    byHead.set(head, [...(byHead.get(head) ?? []), change]);
   }
-  if (index >= 0) entries.splice(index, 1);
-  if (next) entries.push({ mode: next.mode, name: head, oid: next.oid });
-  return entries.length ? writeObject(gitdir, 'tree', formatTree(entries)) : null;
+  const edits: TreeEdit[] = [];
+  for (const [head, group] of byHead) {
+    const direct = group.find((c) => c.path.length === 1);
+    let entry = direct?.entry ?? null;
+    if (!direct) {
+      const existing = tree ? await objects.child(tree, head) : null;
+      const child = await spliceTree(objects, gitdir, existing?.mode === '40000' ? existing.oid : null, group.map((c) => ({ path: c.path.slice(1), entry: c.entry })));
+      entry = child ? { mode: '40000', oid: child } : null;
+    }
+    edits.push({ name: head, entry });
+  }
+  const next = editTree(raw, edits);
+  if (next === raw && tree) return tree;
+  return next.length ? writeObject(gitdir, 'tree', next) : null;
 }

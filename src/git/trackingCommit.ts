@@ -4,17 +4,19 @@
  * lost race (another commit landed first) is retried on top of the winner.
  */
 import { fail } from '../format/errors.js';
+import { MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, TRASH_DIR } from '../format/layout.js';
 import type { LoggedRegistryEvent } from '../store/registryEventLog.js';
 import { summariseChanges, commitMessage, type ChangeSummary } from './changeSummary.js';
 import { LFS_ATTRIBUTES, lfsAvailable, usesLfs } from './lfs.js';
 import { keepNotMaterialized } from './notMaterialized.js';
 import { ObjectReader } from './objectStore.js';
+import { ObjectWriter } from './objectWriter.js';
 import { commitRegistryEvents, createRegistryTags, eventTrailers, registryEventLogPath } from './registryTags.js';
 import { takeRegistryEventLog } from '../store/registryEventLog.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from './objects.js';
 import { committerIdentity, compareAndSwapRef, resolveRef, type GitRepo } from './repo.js';
 import { SnapshotCache, snapshotDirectory, snapshotPath } from './snapshotTree.js';
-import { spliceTree } from './spliceTree.js';
+import { spliceTree, type TreeChange } from './spliceTree.js';
 import { clearPendingSnapshots, pendingSnapshots } from './sourceSnapshot.js';
 import { branchRef, MLRUNS_PATH } from './trackingLayout.js';
 
@@ -69,26 +71,42 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   const { repo } = options;
   const startedAt = Date.now();
   const objects = new ObjectReader(repo.gitdir);
-  const cache = SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
+  // The known paths are read whole (a run is a few dozen files): the stat cache of the whole tree
+  // would cost more to load than it saves.
+  const cache = options.paths ? SnapshotCache.inMemory() : SnapshotCache.forRepo(repo.gitdir, options.mlruns, options.largeFileBytes);
   let lfsFiles = 0;
+  const writer = new ObjectWriter(repo.gitdir);
   const snapshot = {
     gitdir: repo.gitdir,
     root: options.mlruns,
     cache,
     onFile: options.onFile,
     largeFileBytes: options.largeFileBytes,
-    lfs: options.largeFileBytes === undefined ? false : lfsAvailable(),
+    lfs: () => options.largeFileBytes !== undefined && lfsAvailable(),
     onLfs: () => lfsFiles++,
+    write: writer.write,
   };
   // The changed paths are hashed once; they are spliced onto whichever parent wins the race below.
-  const changed = options.paths?.map((path) => ({ path, entry: snapshotPath(snapshot, path) }));
-  const fullTree = changed ? null : snapshotDirectory(snapshot);
+  let changed: TreeChange[] | undefined;
+  let fullTree: string | null = null;
+  try {
+    changed = options.paths?.map((path) => ({ path: path.split('/').filter(Boolean), entry: snapshotPath(snapshot, path) }));
+    if (!changed) fullTree = snapshotDirectory(snapshot);
+    writer.finish();
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  }
+  // Only now are the cached tree ids backed by objects in the repository.
   cache.save();
-  const mlrunsTreeFor = async (oldMlruns: string | null): Promise<string | null> => {
-    if (!changed) return fullTree;
-    let tree = oldMlruns;
-    for (const { path, entry } of changed) tree = await spliceTree(objects, repo.gitdir, tree, path.split('/').filter(Boolean), entry);
-    return tree;
+  const mlrunsTreeFor = async (oldMlruns: string | null): Promise<MlrunsTree> => {
+    if (!changed) return { tree: fullTree, paths: undefined };
+    const tree = await spliceTree(objects, repo.gitdir, oldMlruns, changed);
+    // A run or experiment folder gone from disk may be one the not-materialised rule keeps: then judge the whole tree.
+    const under = (c: TreeChange, dir: string) => c.path[0] === dir;
+    const mayKeep = (c: TreeChange) => !c.entry && oldMlruns !== null && (under(c, MODELS_DIR) || under(c, TRASH_DIR) || (c.path.length <= 2 && !RESERVED_EXPERIMENT_SUBDIRS.has(c.path[1] ?? '')));
+    const removed = await Promise.all(changed.map(async (c) => mayKeep(c) && (await objects.entry(oldMlruns!, c.path.join('/')))?.mode === '40000'));
+    return { tree, paths: removed.includes(true) ? undefined : changed.map((c) => c.path) };
   };
   // Registry events logged as they happened; the ones this commit does not hold go back for the next.
   const logged = takeRegistryEventLog(registryEventLogPath(repo.gitdir));
@@ -100,10 +118,16 @@ export async function commitTracking(options: CommitOptions): Promise<CommitResu
   }
 }
 
+/** The mlruns tree to commit, and when known, the only paths (components) where it differs from the parent's. */
+interface MlrunsTree {
+  tree: string | null;
+  paths: string[][] | undefined;
+}
+
 async function commitAttempts(
   options: CommitOptions,
   objects: ObjectReader,
-  mlrunsTreeFor: (oldMlruns: string | null) => Promise<string | null>,
+  mlrunsTreeFor: (oldMlruns: string | null) => Promise<MlrunsTree>,
   lfsFileCount: () => number,
   logged: LoggedRegistryEvent[],
   snapshotAt: number,
@@ -116,8 +140,9 @@ async function commitAttempts(
     const parentRoot = parent ? (await objects.commit(parent)).tree : null;
     const parentEntries = parentRoot ? await objects.tree(parentRoot) : [];
     const oldMlruns = parentEntries.find((e) => e.name === MLRUNS_PATH)?.oid ?? null;
+    const next = await mlrunsTreeFor(oldMlruns);
     // A folder missing from disk that no user command removed stays as the parent has it.
-    const mlrunsTree = await keepNotMaterialized(objects, repo.gitdir, oldMlruns, await mlrunsTreeFor(oldMlruns));
+    const mlrunsTree = next.paths ? next.tree : await keepNotMaterialized(objects, repo.gitdir, oldMlruns, next.tree);
     const snapshots = await pendingSnapshots(repo, parent);
     const extraParents = [...new Set([...(options.extraParents ?? []), ...snapshots])];
     if (oldMlruns === mlrunsTree && !extraParents.length) {
@@ -129,7 +154,7 @@ async function commitAttempts(
       rootEntries = [...rootEntries, { mode: '100644', name: '.gitattributes', oid: writeObject(repo.gitdir, 'blob', Buffer.from(LFS_ATTRIBUTES)) }];
     }
     const rootTree = writeObject(repo.gitdir, 'tree', formatTree(rootEntries));
-    const summary = await summariseChanges(objects, oldMlruns, mlrunsTree);
+    const summary = await summariseChanges(objects, oldMlruns, mlrunsTree, next.paths);
     const registry = summary.models.length ? await commitRegistryEvents(objects, oldMlruns, mlrunsTree, logged, snapshotAt) : { events: [], used: new Set<LoggedRegistryEvent>() };
     const message = withTrailers(commitMessage(summary, options.message), eventTrailers(registry.events));
     const who = committerIdentity(repo.workdir ?? repo.gitdir);

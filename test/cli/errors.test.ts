@@ -92,6 +92,25 @@ describe('errors are one line with a stable code', () => {
     expect(spawnSync('git', ['fsck', '--full'], { cwd: dir, env, encoding: 'utf8' }).status).toBe(0);
   });
 
+  it('a big commit killed while its pack is written or installed leaves nothing git fsck reports', () => {
+    const { dir, env, cli, metricFile } = project();
+    // More new objects than a commit writes loose: a pack.
+    for (let i = 0; i < 600; i++) writeFileSync(`${metricFile('loss')}-${i}`, `1 ${i} 0\n`);
+    for (const fault of ['pack:before-index', 'pack:before-install']) {
+      const killed = spawnSync(process.execPath, [BIN, 'commit'], { cwd: dir, env: { ...env, MLTRACK_FAULT: fault }, encoding: 'utf8' });
+      expect(killed.signal, fault).toBe('SIGKILL');
+      expect(readdirSync(join(dir, '.git', 'mltrack', 'pack-tmp')).length, fault).toBeGreaterThan(0); // the fault point really hit an unfinished pack
+      const fsck = spawnSync('git', ['fsck', '--full', '--no-dangling'], { cwd: dir, env, encoding: 'utf8' });
+      expect(fsck.status, fault).toBe(0);
+      expect(fsck.stderr + fsck.stdout, fault).not.toMatch(/garbage|bad sha1|error|warning/i);
+      expect(spawnSync('git', ['rev-parse', '-q', '--verify', 'mltrack'], { cwd: dir, env }).status, fault).not.toBe(0);
+    }
+    expect(cli('commit').code).toBe(0);
+    expect(readdirSync(join(dir, '.git', 'objects', 'pack')).filter((n) => n.endsWith('.pack'))).toHaveLength(1);
+    expect(git(dir, env, 'ls-tree', '-r', '--name-only', 'mltrack').split('\n').filter((p) => p.includes('/metrics/loss-'))).toHaveLength(600);
+    expect(spawnSync('git', ['fsck', '--full', '--strict'], { cwd: dir, env, encoding: 'utf8' }).status).toBe(0);
+  });
+
   it('a push the remote refuses by its object check is PUSH_REJECTED with git\'s reason, at once', () => {
     const { dir, env, cli } = project();
     const remote = join(tempDir(), 'remote.git');

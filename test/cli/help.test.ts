@@ -1,11 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Command } from 'commander';
 import { commandName } from '../../src/cli/commands/demo.js';
+import { COMMAND_MODULES } from '../../src/cli/main.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
 
 describe('help and hints', () => {
+  it('each command module registers exactly the commands main.ts loads it for', async () => {
+    for (const { names, load } of COMMAND_MODULES) {
+      const program = new Command();
+      (await load())(program, () => async () => {});
+      expect(program.commands.map((c) => c.name())).toEqual(names);
+    }
+  });
+
+  it('--help lists every command, --version prints the version, and a command works when named after global options', async () => {
+    const cwd = tempDir();
+    const help = await runCli(['--help'], { cwd });
+    for (const name of COMMAND_MODULES.flatMap((m) => m.names)) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    expect((await runCli(['--version'], { cwd })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    mkdirSync(join(cwd, 'mlruns'));
+    const listed = await runCli(['--mlruns', join(cwd, 'mlruns'), '--json', 'experiments', 'list'], { cwd });
+    expect(listed.code).toBe(0);
+    const typo = await runCli(['rnus'], { cwd });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("Did you mean runs?");
+  });
+
   it('runs search, push, log, clone and models versions --help have examples', async () => {
     const cwd = tempDir();
     for (const args of [['runs', 'search'], ['push'], ['log'], ['clone'], ['models', 'versions']]) {

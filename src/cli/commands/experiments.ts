@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { ViewType } from '../../format/entities.js';
 import { fail } from '../../format/errors.js';
 import { experimentJson } from '../../format/restJson.js';
-import { collect, parsePairs, type CliContext } from '../context.js';
+import { collect, parsePairs } from '../args.js';
+import type { CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;

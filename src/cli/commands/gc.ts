@@ -1,7 +1,8 @@
 /** `mltrack gc`: remove deleted runs and experiments for good, like `mlflow gc`. */
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
-import { collect, type CliContext } from '../context.js';
+import { collect } from '../args.js';
+import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 

@@ -18,7 +18,8 @@ import { ObjectReader } from '../../git/objectStore.js';
 import { branchRef } from '../../git/trackingLayout.js';
 import { proposeTransition } from '../../registry/propose.js';
 import { RegistryStore } from '../../store/RegistryStore.js';
-import { collect, parsePairs, type CliContext } from '../context.js';
+import { collect, parsePairs } from '../args.js';
+import type { CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;

@@ -8,7 +8,8 @@ import { sourceOptions, systemTags } from '../../api/systemTags.js';
 import { stripUrlUserinfo } from '../../format/redact.js';
 import { computeCommand, getEntryPoint, loadProject, type Project } from '../../run/mlproject.js';
 import { firstExecutable } from '../../run/which.js';
-import { collect, parsePairs, type CliContext } from '../context.js';
+import { collect, parsePairs } from '../args.js';
+import type { CliContext } from '../context.js';
 import { checkTrackingMode, executeRun, TRACKING_HELP } from './run.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;

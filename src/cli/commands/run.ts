@@ -11,7 +11,8 @@ import { commandSourceName } from '../../run/sourceName.js';
 import { commitIfAutomatic } from '../../api/autoCommit.js';
 import { launch, type LaunchResult } from '../../run/launcher.js';
 import { shellJoin } from '../../run/shellQuote.js';
-import { collect, parsePairs, type CliContext } from '../context.js';
+import { collect, parsePairs } from '../args.js';
+import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 

@@ -1,0 +1,170 @@
+/**
+ * Writes the objects of one commit: a handful as loose objects, many (the first commit of a big
+ * tree) as one pack file. Thousands of loose objects cost two file creations each; a pack is one
+ * file, indexed by `git index-pack` (which also checks every object) and moved into place only when
+ * complete, so a killed commit leaves nothing in the object store.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { fail } from '../format/errors.js';
+import { faultPoint } from '../store/faultPoint.js';
+import { hashObject, writeObject, type ObjectType } from './objects.js';
+
+/** Below this many new objects a commit writes loose ones (no git process to start). */
+const PACK_ABOVE = 512;
+const PACK_TYPE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+/** Unfinished packs of killed commits older than this are removed by the next commit. */
+const STALE_MS = 60 * 60 * 1000;
+
+/** The pack entry header: type and size, 7 bits a byte, low bits first (git's pack format). */
+function entryHeader(type: ObjectType, size: number): Buffer {
+  const bytes: number[] = [];
+  let byte = (PACK_TYPE[type] << 4) | (size & 0x0f);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    bytes.push(byte | 0x80);
+    byte = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(byte);
+  return Buffer.from(bytes);
+}
+
+/** The object ids of one pack index (version 2): a fan-out table, then the sorted ids. */
+class PackIndex {
+  constructor(private readonly data: Buffer) {}
+
+  static read(path: string): PackIndex | null {
+    const data = readFileSync(path);
+    return data.readUInt32BE(0) === 0xff744f63 && data.readUInt32BE(4) === 2 ? new PackIndex(data) : null;
+  }
+
+  has(oid: Buffer): boolean {
+    const fanout = (i: number) => (i < 0 ? 0 : this.data.readUInt32BE(8 + 4 * i));
+    let lo = fanout(oid[0]! - 1);
+    let hi = fanout(oid[0]!);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = 8 + 1024 + 20 * mid;
+      const c = this.data.compare(oid, 0, 20, at, at + 20);
+      if (c === 0) return true;
+      if (c > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return false;
+  }
+}
+
+export class ObjectWriter {
+  private readonly seen = new Set<string>();
+  /** The repository's packs, read when a commit has enough new objects to need a pack itself. */
+  private packs: PackIndex[] | null = null;
+  private queued: { oid: string; type: ObjectType; content: Uint8Array }[] = [];
+  private pack: { fd: number; path: string; count: number } | null = null;
+
+  constructor(readonly gitdir: string) {}
+
+  /** Hashes the object and writes it (or queues it for the pack); returns its id. */
+  write = (type: ObjectType, content: Uint8Array): string => {
+    const oid = hashObject(type, content);
+    if (this.seen.has(oid)) return oid;
+    this.seen.add(oid);
+    if (existsSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)))) return oid;
+    if (this.pack) {
+      if (!this.packed(oid)) this.append(type, content);
+    } else {
+      this.queued.push({ oid, type, content });
+      if (this.queued.length > PACK_ABOVE) {
+        // Many objects not loose: maybe packed already (a commit after the first, without its stat cache).
+        this.queued = this.queued.filter((q) => !this.packed(q.oid));
+        if (this.queued.length > PACK_ABOVE) this.startPack();
+      }
+    }
+    return oid;
+  };
+
+  private packed(oid: string): boolean {
+    if (!this.packs) {
+      const dir = join(this.gitdir, 'objects', 'pack');
+      const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.idx')) : [];
+      this.packs = names.map((n) => PackIndex.read(join(dir, n))).filter((p): p is PackIndex => p !== null);
+    }
+    const key = Buffer.from(oid, 'hex');
+    return this.packs.some((p) => p.has(key));
+  }
+
+  private tmpDir(): string {
+    return join(this.gitdir, 'mltrack', 'pack-tmp');
+  }
+
+  private startPack(): void {
+    const dir = this.tmpDir();
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+    }
+    const path = join(dir, `tmp_pack_${process.pid}_${Math.random().toString(36).slice(2)}`);
+    // The object count is filled in at the end, when it is known.
+    const header = Buffer.from('PACK\0\0\0\x02\0\0\0\0', 'latin1');
+    this.pack = { fd: openSync(path, 'wx+', 0o444), path, count: 0 };
+    writeSync(this.pack.fd, header);
+    for (const { type, content } of this.queued) this.append(type, content);
+    this.queued = [];
+  }
+
+  private append(type: ObjectType, content: Uint8Array): void {
+    const pack = this.pack!;
+    writeSync(pack.fd, entryHeader(type, content.length));
+    writeSync(pack.fd, deflateSync(content, { level: type === 'tree' ? 0 : 1 }));
+    pack.count++;
+  }
+
+  /** Makes every object written so far durable in the repository; call before anything refers to them. */
+  finish(): void {
+    for (const { type, content } of this.queued) writeObject(this.gitdir, type, content);
+    this.queued = [];
+    if (!this.pack) return;
+    const { fd, path, count } = this.pack;
+    this.pack = null;
+    try {
+      const countBytes = Buffer.alloc(4);
+      countBytes.writeUInt32BE(count);
+      writeSync(fd, countBytes, 0, 4, 8);
+      // The trailer is the SHA-1 of everything before it.
+      const hash = createHash('sha1');
+      const chunk = Buffer.alloc(1 << 20);
+      for (let at = 0, n; (n = readSync(fd, chunk, 0, chunk.length, at)) > 0; at += n) hash.update(chunk.subarray(0, n));
+      writeSync(fd, hash.digest(), 0, 20, statSync(path).size);
+    } finally {
+      closeSync(fd);
+    }
+    faultPoint('pack:before-index');
+    const idx = `${path}.idx`;
+    let checksum: string;
+    try {
+      checksum = execFileSync('git', ['--git-dir', this.gitdir, 'index-pack', '--no-rev-index', '-o', idx, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).match(/[0-9a-f]{40}/)![0];
+    } catch (err) {
+      rmSync(path, { force: true });
+      rmSync(idx, { force: true });
+      throw fail('IO_ERROR', `git index-pack refused the commit's pack: ${String((err as { stderr?: string }).stderr ?? err).trim().split('\n')[0]}`);
+    }
+    faultPoint('pack:before-install');
+    // git's own order: the pack, then its index (a pack is used only once its index exists).
+    const target = join(this.gitdir, 'objects', 'pack', `pack-${checksum}`);
+    mkdirSync(join(target, '..'), { recursive: true });
+    renameSync(path, `${target}.pack`);
+    renameSync(idx, `${target}.idx`);
+  }
+
+  /** Drops an unfinished pack (the commit failed before its objects were used). */
+  abandon(): void {
+    if (!this.pack) return;
+    closeSync(this.pack.fd);
+    rmSync(this.pack.path, { force: true });
+    this.pack = null;
+  }
+}
