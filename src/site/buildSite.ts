@@ -18,7 +18,7 @@ import { git } from '../git/repo.js';
 import { branchRef } from '../git/trackingLayout.js';
 import { ConfinedFsTreeReader, isInside } from '../store/ConfinedFsTreeReader.js';
 import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
-import { MAX_LOG_COMMITS, type SiteLog } from './siteFormat.js';
+import { MAX_LOG_COMMITS, type SiteLog } from '../format/siteFormat.js';
 
 export const VERSION = '0.1.0';
 

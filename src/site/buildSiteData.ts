@@ -19,7 +19,7 @@ import {
   MAX_LOG_COMMITS, SITE_FORMAT, metricValueToJson, sitePaths, stepToJson, storedArtifactName,
   type ArtifactEntry, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
-} from './siteFormat.js';
+} from '../format/siteFormat.js';
 import { scanMetricText as scanMetric } from '../format/metricFile.js';
 
 /** Default limit for copying an artifact into the site. */

@@ -11,7 +11,7 @@ import { ObjectReader } from '../git/objectStore.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from '../git/objects.js';
 import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from '../git/repo.js';
 import { branchRef, remoteRef } from '../git/trackingLayout.js';
-import { sitePaths } from './siteFormat.js';
+import { sitePaths } from '../format/siteFormat.js';
 
 export interface PublishOptions {
   repo: GitRepo;

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunsIndex, SiteLog, SiteManifest, SiteMetricHistories, SiteRegistry, SiteRun } from '../../src/site/siteFormat.js';
-import { INERT_ARTIFACT } from '../../src/site/siteFormat.js';
+import type { RunsIndex, SiteLog, SiteManifest, SiteMetricHistories, SiteRegistry, SiteRun } from '../../src/format/siteFormat.js';
+import { INERT_ARTIFACT } from '../../src/format/siteFormat.js';
 import { indexToRuns, queryRuns } from '../../ui/src/data/runsTable.js';
 import { spawnCli } from '../helpers/cli.js';
 import { cli, makeFixture, MODEL, XSS, type Fixture } from './fixture.js';

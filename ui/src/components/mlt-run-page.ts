@@ -4,7 +4,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { displayUri, metricValueFromJson, type SiteCommit, type SiteRun } from '../../../src/site/siteFormat.js';
+import { displayUri, metricValueFromJson, type SiteCommit, type SiteRun } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { commitUrl, formatDuration, formatNumber, formatTime, safeHttpUrl } from '../format.js';

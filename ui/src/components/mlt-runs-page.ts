@@ -6,7 +6,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Run } from '../../../src/format/entities.js';
-import type { SiteExperiment } from '../../../src/site/siteFormat.js';
+import type { SiteExperiment } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { UiError } from '../data/errors.js';
 import { indexToRuns, nestRuns, orderTerm, parseColumnId, parseOrderTerm, queryRuns, type QueryResult } from '../data/runsTable.js';

@@ -5,7 +5,7 @@
 import {
   SITE_FORMAT, sitePaths,
   type RunsIndex, type SiteLog, type SiteManifest, type SiteMetricHistories, type SiteRegistry, type SiteRun,
-} from '../../../src/site/siteFormat.js';
+} from '../../../src/format/siteFormat.js';
 import { UiError } from './errors.js';
 
 export class SiteData {

@@ -1,6 +1,6 @@
 /**
  * The static site's data files (spec/site.md), defined once: their shapes and where they live.
- * Shared by the builder (src/site, Node) and the app (ui/, browser), so this file imports nothing
+ * Shared by the builder (src/site, Node) and the app (ui/, browser): it lives in the format layer, imports nothing
  * and uses no Node API: the UI's type check (ui/tsconfig.json, no Node types) compiles it too.
  */
 
