@@ -16,7 +16,9 @@ import { readTrackingLog } from '../git/trackingLog.js';
 import { parseEventMessage, tagToStage } from '../format/registryTags.js';
 import { git } from '../git/repo.js';
 import { branchRef } from '../git/trackingLayout.js';
+import { DATASETS_DIR } from '../format/layout.js';
 import { ConfinedFsTreeReader, isInside } from '../store/ConfinedFsTreeReader.js';
+import { treeSignature } from './runSignature.js';
 import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
 import { MAX_LOG_COMMITS, type SiteLog } from '../format/siteFormat.js';
 
@@ -41,6 +43,13 @@ export interface BuildSiteOptions {
   app?: boolean;
   /** Set by `mltrack ui`: the app polls for new data. */
   live?: boolean;
+  /**
+   * An earlier site to build on: only runs that changed since are read and written (default: `out`
+   * itself when it is a site; null for a full build).
+   */
+  previous?: string | null;
+  /** Runs per shard of a runs index (default RUNS_PER_SHARD; tests and benchmarks set it). */
+  shardSize?: number;
   onStart?: (runs: number) => void;
   onRun?: (done: number) => void;
   onWarning?: (message: string) => void;
@@ -129,7 +138,7 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     if (!repo) throw fail('NOT_A_REPO', `${options.cwd} is not inside a git repository, so --rev ${options.rev} cannot be read`);
     const opened = await openRevision(repo, options.rev, null);
     return {
-      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u },
+      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u, signature: null },
       logRev: opened.commit,
     };
   }
@@ -142,8 +151,17 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     if (!path || !isAbsolute(path) || !existsSync(path)) return null;
     return isInside(realRoot, realpathSync(path)) ? new ConfinedFsTreeReader(path, realRoot) : null;
   };
+  // A run's signature covers its directory and its experiment's datasets (its inputs point there),
+  // each experiment's signed once per build.
+  const datasets = new Map<string, string | null>();
+  const signature = (experimentDir: string, runDir: string) => {
+    if (!datasets.has(experimentDir)) datasets.set(experimentDir, treeSignature(join(root, experimentDir, DATASETS_DIR)));
+    const shared = datasets.get(experimentDir);
+    const own = treeSignature(join(root, runDir));
+    return shared === null || shared === undefined || own === null ? null : `${shared}:${own}`;
+  };
   return {
-    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root) },
+    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root), signature },
     logRev: repo && (await resolveRef(repo, branchRef(branch))) ? branchRef(branch) : null,
   };
 }
@@ -187,6 +205,8 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
       events,
       generator: `mltrack ${VERSION}`,
       live: options.live,
+      previous: options.previous === undefined ? out : options.previous,
+      shardSize: options.shardSize,
       onStart: options.onStart,
       onRun: options.onRun,
       onWarning: options.onWarning,

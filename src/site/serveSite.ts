@@ -212,7 +212,8 @@ export function watchTree(dir: string, onChange: () => void, options: { debounce
 
 /**
  * Runs `build` whenever asked, one at a time: a request during a build schedules exactly one more.
- * Each build gets a fresh directory; the previous one is removed a little later.
+ * Each build gets a fresh directory, built incrementally on the previous one, which is removed a
+ * little later.
  */
 export class Rebuilder {
   private building: Promise<void> | null = null;
@@ -222,7 +223,8 @@ export class Rebuilder {
 
   constructor(
     private readonly workDir: string,
-    private readonly build: (dir: string) => Promise<void>,
+    /** Builds into `dir`, on top of the site served until now (`previous`, null the first time). */
+    private readonly build: (dir: string, previous: string | null) => Promise<void>,
     private readonly onReady: (dir: string) => void,
     private readonly onError: (err: unknown) => void,
   ) {}
@@ -238,7 +240,7 @@ export class Rebuilder {
         this.again = false;
         const dir = join(this.workDir, `site-${++this.n}`);
         try {
-          await this.build(dir);
+          await this.build(dir, this.previous);
           this.onReady(dir);
           const old = this.previous;
           this.previous = dir;

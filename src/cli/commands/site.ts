@@ -26,7 +26,7 @@ function parsePort(text: string): number {
   return n;
 }
 
-async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { live?: boolean; quiet?: boolean } = {}) {
+async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { live?: boolean; quiet?: boolean; previous?: string | null } = {}) {
   const { buildSite } = await import('../../site/buildSite.js');
   const config = ctx.config();
   let progress: { tick(done: number): void; done(): void } | null = null;
@@ -38,6 +38,7 @@ async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { l
     branch: config.branch,
     artifactLimitBytes: flags.artifactLimit ? parseSize(flags.artifactLimit, '--artifact-limit') : undefined,
     live: extra.live,
+    previous: extra.previous,
     onStart: (runs) => {
       if (!extra.quiet) progress = ctx.out.progress('building site', runs);
     },
@@ -53,17 +54,17 @@ export function registerSite(program: Command, run: (action: Action) => (...args
   site
     .command('build')
     .description('write the app and its data files (runs index, run details, histories, registry, history) to a directory')
-    .requiredOption('--out <dir>', '[string] output directory (replaced as a whole; must be new, empty or an earlier site)')
+    .requiredOption('--out <dir>', '[string] output directory (replaced as a whole; must be new, empty or an earlier site, which is built on: only changed runs are written)')
     .option('--rev <rev>', '[string] build from this revision of the tracking branch instead of the working tree')
     .option('--artifact-limit <size>', '[size] copy artifacts up to this size into the site (default: 1MiB)')
     .addHelpText('after', '\nThe site works from any sub-path (GitHub Pages): open index.html through any static server.\nExample:\n  mltrack site build --out site && python3 -m http.server -d site')
     .action(run(async (ctx, opts: BuildFlags & { out: string }) => {
       const result = await build(ctx, resolve(ctx.cwd, opts.out), opts);
       if (ctx.out.json) {
-        ctx.out.data({ out: result.out, runs: result.runs, experiments: result.manifest.experiments.length, models: result.manifest.registry.models, files: result.files, bytes: result.bytes, ms: Math.round(result.ms), warnings: result.warnings });
+        ctx.out.data({ out: result.out, runs: result.runs, rebuilt: result.rebuilt, experiments: result.manifest.experiments.length, models: result.manifest.registry.models, files: result.files, bytes: result.bytes, ms: Math.round(result.ms), warnings: result.warnings });
         return;
       }
-      ctx.out.line(`built the site of ${result.runs} run${result.runs === 1 ? '' : 's'} in ${result.manifest.experiments.length} experiment${result.manifest.experiments.length === 1 ? '' : 's'} into ${result.out} (${result.files} data files, ${sizeText(result.bytes)}, ${(result.ms / 1000).toFixed(1)} s)`);
+      ctx.out.line(`built the site of ${result.runs} run${result.runs === 1 ? '' : 's'}${result.rebuilt < result.runs ? ` (${result.rebuilt} changed)` : ''} in ${result.manifest.experiments.length} experiment${result.manifest.experiments.length === 1 ? '' : 's'} into ${result.out} (${result.files} data files, ${sizeText(result.bytes)}, ${(result.ms / 1000).toFixed(1)} s)`);
     }));
 
   program
@@ -85,10 +86,10 @@ export function registerSite(program: Command, run: (action: Action) => (...args
         let first: unknown = null;
         const rebuilder = new Rebuilder(
           work,
-          async (dir) => {
+          async (dir, previous) => {
             const started = Date.now();
-            const result = await build(ctx, dir, opts, { live: true, quiet: server !== null });
-            if (server) ctx.out.info(`rebuilt: ${result.runs} runs (${Date.now() - started} ms)`);
+            const result = await build(ctx, dir, opts, { live: true, quiet: server !== null, previous });
+            if (server) ctx.out.info(`rebuilt: ${result.runs} runs, ${result.rebuilt} changed (${Date.now() - started} ms)`);
           },
           (dir) => server?.setRoot(dir),
           (err) => {
