@@ -5,49 +5,14 @@
  * in place, a metric line appended), which leave directory mtimes alone.
  */
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatExperimentMeta } from '../../src/format/experimentMeta.js';
-import { pathToFileUri } from '../../src/format/fileUri.js';
 import { formatMetricLine } from '../../src/format/metricFile.js';
-import { formatRunMeta } from '../../src/format/runMeta.js';
 import { indexToRows, type IndexRow, type RunsIndex, type SiteManifest, type SiteRun } from '../../src/format/siteFormat.js';
 import { buildSite, type BuildSiteOptions } from '../../src/site/buildSite.js';
-import { tempDir } from '../helpers/env.js';
+import { EXP, T0, makeTree, runId, writeRun } from './runsTree.js';
 
-const EXP = '7';
-const T0 = 1_700_000_000_000;
 const json = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
-
-function runId(i: number): string {
-  return i.toString(16).padStart(32, '0');
-}
-
-function writeRun(mlruns: string, i: number): string {
-  const expDir = join(mlruns, EXP);
-  const dir = join(expDir, runId(i));
-  for (const sub of ['metrics', 'params', 'tags', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
-  writeFileSync(join(dir, 'params', 'lr'), String(i / 100));
-  writeFileSync(join(dir, 'tags', 'mlflow.runName'), `run-${i}`);
-  writeFileSync(join(dir, 'tags', 'team'), `team-${i % 3}`);
-  writeFileSync(join(dir, 'metrics', 'loss'), formatMetricLine({ timestamp: T0 + i, value: 1 / (i + 1), step: 0 }));
-  writeFileSync(join(dir, 'artifacts', 'notes.txt'), `notes of ${i}\n`);
-  writeFileSync(join(dir, 'meta.yaml'), formatRunMeta({
-    runId: runId(i), runName: `run-${i}`, experimentId: EXP, userId: 'u', status: 'FINISHED',
-    startTime: T0 + i * 1000, endTime: T0 + i * 1000 + 500, artifactUri: `${pathToFileUri(expDir)}/${runId(i)}/artifacts`, lifecycleStage: 'active',
-  }));
-  return dir;
-}
-
-function makeTree(runs: number): { root: string; mlruns: string } {
-  const root = tempDir('mltrack-site-incr-');
-  const mlruns = join(root, 'mlruns');
-  mkdirSync(join(mlruns, '.trash'), { recursive: true });
-  mkdirSync(join(mlruns, EXP, 'tags'), { recursive: true });
-  writeFileSync(join(mlruns, EXP, 'meta.yaml'), formatExperimentMeta({ experimentId: EXP, name: 'incr', artifactLocation: pathToFileUri(join(mlruns, EXP)), lifecycleStage: 'active', creationTime: T0, lastUpdateTime: T0 }));
-  for (let i = 0; i < runs; i++) writeRun(mlruns, i);
-  return { root, mlruns };
-}
 
 const build = (tree: { root: string; mlruns: string }, out: string, extra: Partial<BuildSiteOptions> = {}) =>
   buildSite({ out, mlruns: tree.mlruns, cwd: tree.root, app: false, shardSize: 10, ...extra });
