@@ -14,7 +14,6 @@ import { formatMetricLine } from '../dist/format/metricFile.js';
 import { formatRunMeta } from '../dist/format/runMeta.js';
 import { RUNS_PER_SHARD, SITE_FORMAT, rowsToIndex, sitePaths } from '../dist/format/siteFormat.js';
 import { appDir, buildSite } from '../dist/site/buildSite.js';
-import { linkTree } from '../dist/site/linkTree.js';
 import { startStaticServer } from '../dist/site/serveSite.js';
 import { DEFAULT_SHAPE, EXPERIMENT_ID, ensureTree, prng } from './lib/mlrunsTree.js';
 import { printTable } from './lib/table.js';
@@ -124,7 +123,8 @@ async function measureSize(runs, { repeat, browser }) {
   const dir = makeTempDir(`site-${runs}`);
   const mlruns = join(dir, 'mlruns');
   progress(`${fmtInt(runs)} runs: hard-linked copy of the cached tree`);
-  linkTree(tree.mlruns, mlruns);
+  const copied = spawnSync('cp', ['-al', tree.mlruns, mlruns], { encoding: 'utf8' });
+  if (copied.status !== 0) throw new Error(`cp -al failed: ${copied.stderr}`);
   const site = join(dir, 'site');
   const full = [];
   for (let i = 0; i < repeat; i++) {

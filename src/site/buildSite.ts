@@ -1,9 +1,10 @@
 /**
  * `mltrack site build`: the prebuilt app (dist/ui, shipped in the package) plus the data files of a
- * working tree or of any revision, written into a fresh directory that replaces the old one in one
- * rename, so a server never sees half a site.
+ * working tree or of any revision. A full build is written into a fresh directory that replaces the
+ * old one in one rename, so a server never sees half a site; on an earlier site of the same tree the
+ * build is incremental, in place, file by file atomically (spec/site.md, "Incremental builds").
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../format/errors.js';
@@ -44,10 +45,10 @@ export interface BuildSiteOptions {
   /** Set by `mltrack ui`: the app polls for new data. */
   live?: boolean;
   /**
-   * An earlier site to build on: only runs that changed since are read and written (default: `out`
-   * itself when it is a site; null for a full build).
+   * When `out` is an earlier site of the same working tree, update it in place, reading and writing
+   * only the runs that changed (default true; false rebuilds it whole).
    */
-  previous?: string | null;
+  incremental?: boolean;
   /** Runs per shard of a runs index (default RUNS_PER_SHARD; tests and benchmarks set it). */
   shardSize?: number;
   onStart?: (runs: number) => void;
@@ -189,6 +190,26 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const log = await trackingLog(repo, logRev, options.branch ?? 'mltrack');
   const events = await registryEvents(repo, src.source.commit ?? null, options.branch ?? 'mltrack');
 
+  const dataOptions = {
+    artifactLimitBytes: options.artifactLimitBytes,
+    log,
+    events,
+    generator: `mltrack ${VERSION}`,
+    live: options.live,
+    shardSize: options.shardSize,
+    onStart: options.onStart,
+    onRun: options.onRun,
+    onWarning: options.onWarning,
+  };
+  if (options.incremental !== false && !options.rev && existsSync(out)) {
+    const builder = new SiteDataBuilder(src, { ...dataOptions, out, incremental: true });
+    if (builder.canBuildInPlace()) {
+      if (app) syncApp(app, out);
+      const result = await builder.build();
+      return { ...result, out, ms: performance.now() - started };
+    }
+  }
+
   // Build beside the target, then swap it in.
   mkdirSync(dirname(out), { recursive: true });
   const staging = join(dirname(out), `.${basename(out)}.building-${process.pid}-${Date.now()}`);
@@ -198,25 +219,37 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     if (app) cpSync(app, staging, { recursive: true });
     writeFileSync(join(staging, SITE_MARKER), 'Built by `mltrack site build`; rebuilding replaces this directory.\n');
     writeFileSync(join(staging, '.nojekyll'), '');
-    const result = await new SiteDataBuilder(src, {
-      out: staging,
-      artifactLimitBytes: options.artifactLimitBytes,
-      log,
-      events,
-      generator: `mltrack ${VERSION}`,
-      live: options.live,
-      previous: options.previous === undefined ? out : options.previous,
-      shardSize: options.shardSize,
-      onStart: options.onStart,
-      onRun: options.onRun,
-      onWarning: options.onWarning,
-    }).build();
+    const result = await new SiteDataBuilder(src, { ...dataOptions, out: staging }).build();
     replaceDir(staging, out);
     return { ...result, out, ms: performance.now() - started };
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The app's files into a site updated in place: each copied under a temporary name and renamed over
+ * the old one; files the new app no longer has are removed (data/ and the markers are not the app's).
+ */
+function syncApp(app: string, out: string): void {
+  const copy = (from: string, to: string): Set<string> => {
+    const names = new Set<string>();
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      names.add(entry.name);
+      if (entry.isDirectory()) {
+        const kept = copy(join(from, entry.name), join(to, entry.name));
+        for (const old of readdirSync(join(to, entry.name))) if (!kept.has(old)) rmSync(join(to, entry.name, old), { recursive: true, force: true });
+      } else if (entry.isFile()) {
+        const tmp = join(to, `.${entry.name}.tmp-${process.pid}`);
+        copyFileSync(join(from, entry.name), tmp);
+        renameSync(tmp, join(to, entry.name));
+      }
+    }
+    return names;
+  };
+  copy(app, out);
 }
 
 /** Move `from` to `to`, replacing `to` if it exists (old copy removed after the rename). */

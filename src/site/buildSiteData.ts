@@ -4,13 +4,13 @@
  * a columnar runs index per experiment in shards, one detail and one history file per run, copies
  * of small artifacts, the registry and the tracking log.
  *
- * Incremental: given the previous site, its data is hard-linked into the new one and only runs whose
- * stat signature changed are read and written again; their shards are rewritten from the previous
- * shard's other rows, and removed runs' files are deleted (spec/site.md, "Incremental builds").
+ * Incremental: on an earlier site, in place, only runs whose stat signature changed are read and
+ * written again; their shards are rewritten from the previous shard's other rows, and removed runs'
+ * files are deleted (spec/site.md, "Incremental builds").
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Experiment, RunInfo } from '../format/entities.js';
 import { isMltrackError } from '../format/errors.js';
@@ -27,7 +27,6 @@ import {
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
 } from '../format/siteFormat.js';
 import { scanMetricText as scanMetric } from '../format/metricFile.js';
-import { linkTree } from './linkTree.js';
 
 /** Default limit for copying an artifact into the site. */
 export const DEFAULT_ARTIFACT_LIMIT = 1024 * 1024;
@@ -66,8 +65,11 @@ export interface SiteDataOptions {
   events?: ModelEvent[];
   generator: string;
   live?: boolean;
-  /** An earlier site built by this builder: unchanged runs are taken from it (hard links). */
-  previous?: string | null;
+  /**
+   * `out` holds an earlier site: build on it in place, reading and writing only what changed
+   * (check `canBuildInPlace()` first).
+   */
+  incremental?: boolean;
   /** Runs per shard of a runs index (default RUNS_PER_SHARD). */
   shardSize?: number;
   /** Called once the run directories are listed, with how many there are. */
@@ -150,13 +152,18 @@ function summarise(rows: readonly IndexRow[]): ShardSummary {
 class Writer {
   files = 0;
   bytes = 0;
-  /** Set when the tree holds hard links to the previous site: a file is removed before it is written. */
-  linked = false;
+  /**
+   * Set when updating a site in place, which may be served meanwhile: each file is written under a
+   * temporary name and renamed over the old one, and a run's directory is written beside it and
+   * swapped in (`stageRun`, `swapInRun`), so a reader sees the old file or the new, never a part.
+   */
+  inPlace = false;
   private readonly dirs = new Map<string, Promise<unknown>>();
+  private readonly staged = new Map<string, string>();
   constructor(readonly root: string) {}
 
   async write(rel: string, data: string | Uint8Array): Promise<void> {
-    const abs = join(this.root, rel);
+    const abs = join(this.root, this.stagedPath(rel));
     const dir = dirname(abs);
     let made = this.dirs.get(dir);
     if (!made) {
@@ -164,14 +171,49 @@ class Writer {
       this.dirs.set(dir, made);
     }
     await made;
-    if (this.linked) await rm(abs, { force: true });
-    await writeFile(abs, data);
+    if (this.inPlace) {
+      const tmp = `${abs}.tmp-${process.pid}`;
+      await writeFile(tmp, data);
+      await rename(tmp, abs);
+    } else await writeFile(abs, data);
     this.files++;
     this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
   }
 
   json(rel: string, value: unknown): Promise<void> {
     return this.write(rel, JSON.stringify(value));
+  }
+
+  private stagedPath(rel: string): string {
+    for (const [from, to] of this.staged) if (rel.startsWith(from)) return to + rel.slice(from.length);
+    return rel;
+  }
+
+  /** From now on, files of the run's directory are written into a fresh directory beside it. */
+  async stageRun(runDir: string): Promise<void> {
+    const to = `${dirname(runDir)}/.${basename(runDir)}.new-${process.pid}`;
+    await this.remove(to);
+    this.staged.set(`${runDir}/`, `${to}/`);
+  }
+
+  /** The staged directory replaces the run's (whatever the previous site had of it goes). */
+  async swapInRun(runDir: string): Promise<void> {
+    const to = this.staged.get(`${runDir}/`);
+    if (!to) return;
+    this.staged.delete(`${runDir}/`);
+    const old = `${runDir}.old-${process.pid}`;
+    const abs = (rel: string) => join(this.root, rel);
+    await this.remove(old);
+    if (existsSync(abs(runDir))) await rename(abs(runDir), abs(old));
+    await mkdir(abs(to), { recursive: true });
+    await rename(abs(to.slice(0, -1)), abs(runDir));
+    await this.remove(old);
+  }
+
+  /** Drops what runs that failed half-way had staged. */
+  async discardStaged(): Promise<void> {
+    for (const to of this.staged.values()) await this.remove(to);
+    this.staged.clear();
   }
 
   /** Removes a file or directory (recursively) that the previous site had. */
@@ -246,20 +288,20 @@ export class SiteDataBuilder {
     this.options.onWarning?.(message);
   }
 
-  /** The previous build's state when it can be built on (same key), its data linked into `out`. */
-  private takePrevious(): BuildState | null {
-    const dir = this.options.previous;
-    if (!dir || !this.src.signature || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
-    let state: BuildState;
+  /** True when `out` holds a site whose build state this build can build on. */
+  canBuildInPlace(): boolean {
+    return this.readState() !== null;
+  }
+
+  private readState(): BuildState | null {
+    const dir = this.options.out;
+    if (!this.src.signature || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
     try {
-      state = JSON.parse(readFileSync(join(dir, BUILD_STATE), 'utf8')) as BuildState;
+      const state = JSON.parse(readFileSync(join(dir, BUILD_STATE), 'utf8')) as BuildState;
+      return state.format === BUILD_STATE_FORMAT && state.key === this.state.key ? state : null;
     } catch {
       return null;
     }
-    if (state.format !== BUILD_STATE_FORMAT || state.key !== this.state.key) return null;
-    linkTree(join(dir, 'data'), join(this.options.out, 'data'));
-    this.out.linked = true;
-    return state;
   }
 
   async build(): Promise<SiteDataResult> {
@@ -271,7 +313,11 @@ export class SiteDataBuilder {
       runDirs.set(location, (await this.reader.listRunDirs(location.dir)).sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)));
     }
     this.options.onStart?.([...runDirs.values()].reduce((n, l) => n + l.length, 0));
-    this.previous = this.takePrevious();
+    if (this.options.incremental) {
+      this.previous = this.readState();
+      if (!this.previous) throw new Error(`${this.options.out} holds no site this build can build on`);
+      this.out.inPlace = true;
+    }
     const experiments: SiteExperiment[] = [];
     let done = 0;
     for (const location of located) {
@@ -282,12 +328,8 @@ export class SiteDataBuilder {
         }),
       );
     }
+    await this.out.discardStaged();
     experiments.sort((a, b) => (a.lifecycleStage === b.lifecycleStage ? Number(a.experimentId) - Number(b.experimentId) || (a.experimentId < b.experimentId ? -1 : 1) : a.lifecycleStage === 'active' ? -1 : 1));
-    if (this.previous) {
-      // What the previous site had and this one does not: removed runs and experiments.
-      for (const runId of Object.keys(this.previous.runs)) if (!this.state.runs[runId]) await this.out.remove(`${dirname(sitePaths.run(runId))}`);
-      for (const id of Object.keys(this.previous.experiments)) if (!this.state.experiments[id]) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
-    }
     const registry = await this.buildRegistry();
     const log = this.options.log ?? null;
     if (log) await this.out.json(sitePaths.log, log);
@@ -305,6 +347,11 @@ export class SiteDataBuilder {
     };
     await this.out.json(sitePaths.manifest, manifest);
     await this.out.json(BUILD_STATE, this.state);
+    if (this.previous) {
+      // What the previous site had and this one does not (once the manifest no longer names it).
+      for (const runId of Object.keys(this.previous.runs)) if (!this.state.runs[runId]) await this.out.remove(dirname(sitePaths.run(runId)));
+      for (const id of Object.keys(this.previous.experiments)) if (!this.state.experiments[id]) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
+    }
     return { manifest, runs: done, rebuilt: this.runsById.size, files: this.out.files, bytes: this.out.bytes, warnings: this.warnings };
   }
 
@@ -423,8 +470,9 @@ export class SiteDataBuilder {
   private async buildRun(exp: Experiment, experimentDir: string, runDir: string): Promise<BuiltRun | null> {
     const info = await this.reader.readRunInfo({ experimentDir, dir: runDir }, exp.experimentId);
     if (!info) return null;
-    // Whatever the previous site had of this run goes: a stale artifact copy must not survive.
-    if (this.out.linked) await this.out.remove(dirname(sitePaths.run(info.runId)));
+    // Written beside the previous copy and swapped in whole: no stale artifact copy survives.
+    const siteDir = dirname(sitePaths.run(info.runId));
+    if (this.out.inPlace) await this.out.stageRun(siteDir);
     const params = await this.reader.valueFiles(joinPath(runDir, PARAMS_DIR), 'param');
     const tags = await this.reader.valueFiles(joinPath(runDir, TAGS_DIR), 'tag');
     if (!info.runName) info.runName = tags['mlflow.runName'] ?? null;
@@ -465,6 +513,7 @@ export class SiteDataBuilder {
       const file: SiteMetricHistories = { format: SITE_FORMAT, runId: info.runId, metrics: histories };
       await this.out.json(sitePaths.metrics(info.runId), file);
     }
+    await this.out.swapInRun(siteDir);
     const defaultRoot = exp.artifactLocation.replace(/\/+$/, '');
     const row: IndexRow = {
       runId: info.runId, runName: info.runName, status: info.status, lifecycleStage: info.lifecycleStage, userId: info.userId,

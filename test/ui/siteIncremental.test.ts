@@ -30,7 +30,7 @@ function rows(site: string): Map<string, IndexRow> {
 
 /** The incremental site holds exactly what a full build of the same tree holds. */
 function expectSameAsFullBuild(tree: { root: string; mlruns: string }, site: string) {
-  return build(tree, join(tree.root, `full-${Date.now()}`), { previous: null }).then((full) => {
+  return build(tree, join(tree.root, `full-${Date.now()}`), { incremental: false }).then((full) => {
     const a = json<SiteManifest>(join(site, 'data/site.json')).experiments.map(({ shards: _s, ...e }) => e);
     const b = json<SiteManifest>(join(full.out, 'data/site.json')).experiments.map(({ shards: _s, ...e }) => e);
     expect(a).toEqual(b);
@@ -38,6 +38,8 @@ function expectSameAsFullBuild(tree: { root: string; mlruns: string }, site: str
     const runDirs = (s: string) => readdirSync(join(s, 'data/runs')).sort();
     expect(runDirs(site)).toEqual(runDirs(full.out));
     for (const id of runDirs(site)) expect(json(join(site, `data/runs/${id}/run.json`)), id).toEqual(json(join(full.out, `data/runs/${id}/run.json`)));
+    // Nothing of the in-place update is left behind.
+    expect((readdirSync(site, { recursive: true }) as string[]).filter((p) => /\.(tmp|new|old)-\d+/.test(p))).toEqual([]);
   });
 }
 
@@ -127,6 +129,6 @@ describe('incremental site build', () => {
     await build(tree, out);
     expect((await build(tree, out, { artifactLimitBytes: 4 })).rebuilt).toBe(5);
     expect(existsSync(join(out, `data/runs/${runId(0)}/artifacts/notes.txt`))).toBe(false);
-    expect((await build(tree, out, { previous: null })).rebuilt).toBe(5);
+    expect((await build(tree, out, { incremental: false })).rebuilt).toBe(5);
   });
 });

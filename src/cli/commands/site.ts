@@ -26,7 +26,7 @@ function parsePort(text: string): number {
   return n;
 }
 
-async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { live?: boolean; quiet?: boolean; previous?: string | null } = {}) {
+async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { live?: boolean; quiet?: boolean } = {}) {
   const { buildSite } = await import('../../site/buildSite.js');
   const config = ctx.config();
   let progress: { tick(done: number): void; done(): void } | null = null;
@@ -38,7 +38,6 @@ async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { l
     branch: config.branch,
     artifactLimitBytes: flags.artifactLimit ? parseSize(flags.artifactLimit, '--artifact-limit') : undefined,
     live: extra.live,
-    previous: extra.previous,
     onStart: (runs) => {
       if (!extra.quiet) progress = ctx.out.progress('building site', runs);
     },
@@ -86,9 +85,9 @@ export function registerSite(program: Command, run: (action: Action) => (...args
         let first: unknown = null;
         const rebuilder = new Rebuilder(
           work,
-          async (dir, previous) => {
+          async (dir) => {
             const started = Date.now();
-            const result = await build(ctx, dir, opts, { live: true, quiet: server !== null, previous });
+            const result = await build(ctx, dir, opts, { live: true, quiet: server !== null });
             if (server) ctx.out.info(`rebuilt: ${result.runs} runs, ${result.rebuilt} changed (${Date.now() - started} ms)`);
           },
           (dir) => server?.setRoot(dir),
@@ -99,7 +98,7 @@ export function registerSite(program: Command, run: (action: Action) => (...args
         );
         await rebuilder.request();
         if (first) throw first;
-        server = await startStaticServer(join(work, 'site-1'), port, host).catch((err: NodeJS.ErrnoException) => {
+        server = await startStaticServer(join(work, 'site'), port, host).catch((err: NodeJS.ErrnoException) => {
           throw fail('IO_ERROR', err.code === 'EADDRINUSE' ? `Port ${port} is in use: pass another with --port` : `Cannot listen on ${host}:${port}: ${err.message}`);
         });
         const mlruns = ctx.config().mlruns;

@@ -119,6 +119,8 @@ export class MltRunsPage extends LitElement {
    * arrive while the table re-renders are added together at the next update.
    */
   private async _loadRest(loaded: Loaded, shards: { experiment: SiteExperiment; shard: number }[], signal: AbortSignal): Promise<void> {
+    // The first rows paint before anything else is fetched or parsed.
+    await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
     const arrived: Run[][] = [];
     let next = 0;
     const fetchOne = async (): Promise<void> => {
