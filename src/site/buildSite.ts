@@ -19,7 +19,7 @@ import { git } from '../git/repo.js';
 import { branchRef } from '../git/trackingLayout.js';
 import { DATASETS_DIR } from '../format/layout.js';
 import { ConfinedFsTreeReader, isInside } from '../store/ConfinedFsTreeReader.js';
-import { treeSignature } from './runSignature.js';
+import { treeSignature, type Listing } from './runSignature.js';
 import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
 import { MAX_LOG_COMMITS, type SiteLog } from '../format/siteFormat.js';
 
@@ -155,11 +155,11 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
   // A run's signature covers its directory and its experiment's datasets (its inputs point there),
   // each experiment's signed once per build.
   const datasets = new Map<string, string | null>();
-  const signature = (experimentDir: string, runDir: string) => {
-    if (!datasets.has(experimentDir)) datasets.set(experimentDir, treeSignature(join(root, experimentDir, DATASETS_DIR)));
+  const signature = (experimentDir: string, runDir: string, previous?: Listing) => {
+    if (!datasets.has(experimentDir)) datasets.set(experimentDir, treeSignature(join(root, experimentDir, DATASETS_DIR)).signature);
     const shared = datasets.get(experimentDir);
-    const own = treeSignature(join(root, runDir));
-    return shared === null || shared === undefined || own === null ? null : `${shared}:${own}`;
+    const own = treeSignature(join(root, runDir), previous);
+    return { signature: shared === null || shared === undefined || own.signature === null ? null : `${shared}:${own.signature}`, listing: own.listing };
   };
   return {
     src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root), signature },

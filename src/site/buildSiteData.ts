@@ -27,6 +27,7 @@ import {
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
 } from '../format/siteFormat.js';
 import { scanMetricText as scanMetric } from '../format/metricFile.js';
+import type { Listing } from './runSignature.js';
 
 /** Default limit for copying an artifact into the site. */
 export const DEFAULT_ARTIFACT_LIMIT = 1024 * 1024;
@@ -51,7 +52,7 @@ export interface SiteDataSource {
    * A run's content signature (`runSignature.ts`), or null when it has none (then it is rebuilt
    * every time). Without this function (revision builds) every build is a full one.
    */
-  signature: ((experimentDir: string, runDir: string) => string | null) | null;
+  signature: ((experimentDir: string, runDir: string, previous?: Listing) => { signature: string | null; listing: Listing }) | null;
 }
 
 export interface SiteDataOptions {
@@ -127,7 +128,7 @@ interface BuildState {
   format: typeof BUILD_STATE_FORMAT;
   /** Everything besides the runs that the data depends on; another key means a full build. */
   key: string;
-  runs: Record<string, { experimentId: string; dir: string; shard: number; signature: string | null }>;
+  runs: Record<string, { experimentId: string; dir: string; shard: number; signature: string | null; listing: Listing }>;
   experiments: Record<string, { artifactLocation: string; shards: ShardSummary[] }>;
 }
 
@@ -368,15 +369,15 @@ export class SiteDataBuilder {
     const kept = new Set<string>();
     const built = await pool(locations, this.options.concurrency ?? 16, async (runLocation) => {
       try {
-        const signature = this.src.signature?.(runLocation.experimentDir, runLocation.dir) ?? null;
         const old = previous?.runs[basename(runLocation.dir)];
+        const { signature, listing } = this.src.signature?.(runLocation.experimentDir, runLocation.dir, old?.listing) ?? { signature: null, listing: {} };
         if (old && signature !== null && old.signature === signature && old.experimentId === id && old.dir === runLocation.dir && old.shard < oldShards) {
           kept.add(basename(runLocation.dir));
-          this.state.runs[basename(runLocation.dir)] = old;
+          this.state.runs[basename(runLocation.dir)] = { ...old, listing };
           return null;
         }
         const run = await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
-        if (run) this.state.runs[run.info.runId] = { experimentId: id, dir: runLocation.dir, shard: -1, signature: run.defaultArtifacts ? signature : null };
+        if (run) this.state.runs[run.info.runId] = { experimentId: id, dir: runLocation.dir, shard: -1, signature: run.defaultArtifacts ? signature : null, listing };
         return run;
       } catch (err) {
         if (!isMltrackError(err)) throw err;

@@ -1,9 +1,10 @@
 /**
  * Small mlruns trees for site tests, written in the store's exact bytes (as bench/lib/mlrunsTree.js
  * does): experiment 7, run i has id `i` in hex, start time T0 + i s, param `lr` = i/100, tags
- * `mlflow.runName` = `run-i` and `team`, one `loss` point and one artifact, `notes.txt`.
+ * `mlflow.runName` = `run-i` and `team`, one `loss` point and one artifact, `notes.txt`; written a
+ * minute ago (`backdate`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatExperimentMeta } from '../../src/format/experimentMeta.js';
 import { pathToFileUri } from '../../src/format/fileUri.js';
@@ -34,6 +35,16 @@ export function writeRun(mlruns: string, i: number): string {
   return dir;
 }
 
+/**
+ * Dates every file and directory below `dir` a minute back, as a tree written a while ago: the
+ * incremental build does not trust entries modified just before it signs them (runSignature.ts).
+ */
+export function backdate(dir: string): void {
+  const then = new Date(Date.now() - 60_000);
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) utimesSync(join(dir, rel), then, then);
+  utimesSync(dir, then, then);
+}
+
 /** A temporary project directory (`root`) with an mlruns tree of `runs` runs. */
 export function makeTree(runs: number): { root: string; mlruns: string } {
   const root = tempDir('mltrack-site-tree-');
@@ -42,5 +53,6 @@ export function makeTree(runs: number): { root: string; mlruns: string } {
   mkdirSync(join(mlruns, EXP, 'tags'), { recursive: true });
   writeFileSync(join(mlruns, EXP, 'meta.yaml'), formatExperimentMeta({ experimentId: EXP, name: 'incr', artifactLocation: pathToFileUri(join(mlruns, EXP)), lifecycleStage: 'active', creationTime: T0, lastUpdateTime: T0 }));
   for (let i = 0; i < runs; i++) writeRun(mlruns, i);
+  backdate(mlruns);
   return { root, mlruns };
 }

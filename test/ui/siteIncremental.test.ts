@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { formatMetricLine } from '../../src/format/metricFile.js';
 import { indexToRows, type IndexRow, type RunsIndex, type SiteManifest, type SiteRun } from '../../src/format/siteFormat.js';
 import { buildSite, type BuildSiteOptions } from '../../src/site/buildSite.js';
-import { EXP, T0, makeTree, runId, writeRun } from './runsTree.js';
+import { EXP, T0, backdate, makeTree, runId, writeRun } from './runsTree.js';
 
 const json = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -119,8 +119,23 @@ describe('incremental site build', () => {
       if (statSync(abs).isFile()) expect(readFileSync(abs, 'utf8')).not.toContain('do not publish');
     }
     // While the symlink is there the run has no signature: it is rebuilt every time.
+    backdate(join(tree.mlruns, EXP, runId(1)));
     expect((await build(tree, out)).rebuilt).toBe(1);
     await expectSameAsFullBuild(tree, out);
+  });
+
+  it('does not trust a run modified just before it was signed: the next build reads it again', async () => {
+    const tree = makeTree(3);
+    const out = join(tree.root, 'site');
+    await build(tree, out);
+    // Same size, same directory: only the timestamps tell, and they may share the build's tick.
+    writeFileSync(join(tree.mlruns, EXP, runId(2), 'tags', 'team'), 'team-9');
+    expect((await build(tree, out)).rebuilt).toBe(1);
+    expect((await build(tree, out)).rebuilt).toBe(1);
+    backdate(join(tree.mlruns, EXP, runId(2)));
+    expect((await build(tree, out)).rebuilt).toBe(1);
+    expect((await build(tree, out)).rebuilt).toBe(0);
+    expect(rows(out).get(runId(2))!.tags.team).toBe('team-9');
   });
 
   it('builds in full when the options that shape the data changed', async () => {
