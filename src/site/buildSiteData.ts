@@ -439,6 +439,8 @@ export class SiteDataBuilder {
       await this.out.json(sitePaths.runsShard(id, shard), rowsToIndex(id, shard, rows));
       summaries.push(summarise(rows));
     }
+    // Shards beyond the count (an experiment rebuilt whole into fewer) go.
+    for (let shard = summaries.length; shard < (before?.shards.length ?? 0); shard++) await this.out.remove(sitePaths.runsShard(id, shard));
     this.state.experiments[id] = { artifactLocation: exp.artifactLocation, shards: summaries };
 
     const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();

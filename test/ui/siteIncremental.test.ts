@@ -138,6 +138,22 @@ describe('incremental site build', () => {
     expect(rows(out).get(runId(2))!.tags.team).toBe('team-9');
   });
 
+  it('signs params by their directory: a new param file is seen, bytes rewritten in place only by a full build', async () => {
+    const tree = makeTree(3);
+    const out = join(tree.root, 'site');
+    await build(tree, out);
+    const params = join(tree.mlruns, EXP, runId(1), 'params');
+    writeFileSync(join(params, 'batch'), '32');
+    expect((await build(tree, out)).rebuilt).toBe(1);
+    expect(rows(out).get(runId(1))!.params).toEqual({ batch: '32', lr: '0.01' });
+    backdate(join(tree.mlruns, EXP, runId(1)));
+    await build(tree, out);
+    writeFileSync(join(params, 'lr'), '0.02'); // in place, by hand: MLflow never changes a param
+    expect((await build(tree, out)).rebuilt).toBe(0);
+    expect((await build(tree, out, { incremental: false })).rebuilt).toBe(3);
+    expect(rows(out).get(runId(1))!.params.lr).toBe('0.02');
+  });
+
   it('builds in full when the options that shape the data changed', async () => {
     const tree = makeTree(5);
     const out = join(tree.root, 'site');

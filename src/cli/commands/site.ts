@@ -12,6 +12,8 @@ type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 interface BuildFlags {
   rev?: string;
   artifactLimit?: string;
+  /** Rebuild every run (`site build --full`). */
+  full?: boolean;
 }
 
 function sizeText(bytes: number): string {
@@ -38,6 +40,7 @@ async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { l
     branch: config.branch,
     artifactLimitBytes: flags.artifactLimit ? parseSize(flags.artifactLimit, '--artifact-limit') : undefined,
     live: extra.live,
+    incremental: flags.full ? false : undefined,
     onStart: (runs) => {
       if (!extra.quiet) progress = ctx.out.progress('building site', runs);
     },
@@ -56,6 +59,7 @@ export function registerSite(program: Command, run: (action: Action) => (...args
     .requiredOption('--out <dir>', '[string] output directory (replaced as a whole; must be new, empty or an earlier site, which is built on: only changed runs are written)')
     .option('--rev <rev>', '[string] build from this revision of the tracking branch instead of the working tree')
     .option('--artifact-limit <size>', '[size] copy artifacts up to this size into the site (default: 1MiB)')
+    .option('--full', 'rebuild every run, even on an earlier site (which is otherwise updated with the runs that changed)')
     .addHelpText('after', '\nThe site works from any sub-path (GitHub Pages): open index.html through any static server.\nExample:\n  mltrack site build --out site && python3 -m http.server -d site')
     .action(run(async (ctx, opts: BuildFlags & { out: string }) => {
       const result = await build(ctx, resolve(ctx.cwd, opts.out), opts);

@@ -115,8 +115,8 @@ export class MltRunsPage extends LitElement {
   );
 
   /**
-   * Fetches the remaining shards a few at a time and adds their runs to the table; shards that
-   * arrive while the table re-renders are added together at the next update.
+   * Fetches the remaining shards a few at a time and adds their runs to the table in batches that
+   * grow with it; shards that arrive while the table re-renders are added together at the next update.
    */
   private async _loadRest(loaded: Loaded, shards: { experiment: SiteExperiment; shard: number }[], signal: AbortSignal): Promise<void> {
     // The first rows paint before anything else is fetched or parsed.
@@ -136,14 +136,19 @@ export class MltRunsPage extends LitElement {
       }
     };
     let flushing = false;
+    let unflushed = shards.length;
     const flush = () => {
-      if (flushing || signal.aborted) return;
+      // Each addition re-sorts every run loaded: add when the arrivals are half as many as those
+      // already in (or are the last), so a hundred shards cost a handful of sorts.
+      const waiting = arrived.reduce((n, runs) => n + runs.length, 0);
+      if (flushing || signal.aborted || (arrived.length < unflushed && waiting * 2 < loaded.runs.length)) return;
       flushing = true;
       // After the update in progress: a burst of shards becomes one re-sort, not one per shard.
       void this.updateComplete.then(() => {
         flushing = false;
         if (signal.aborted || arrived.length === 0) return;
         const batch = arrived.splice(0);
+        unflushed -= batch.length;
         loaded.runs = loaded.runs.concat(...batch);
         loaded.pending -= batch.length;
         this.requestUpdate();
