@@ -364,7 +364,9 @@ export class SiteDataBuilder {
     const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
     const before = this.previous?.experiments[id];
     // A changed artifact location changes every row's artifactUri column: rebuild them all.
-    const previous = before && before.artifactLocation === exp.artifactLocation ? this.previous : null;
+    // Compared as published: the state names no local path.
+    const artifactLocation = this.src.publicUri(exp.artifactLocation);
+    const previous = before && before.artifactLocation === artifactLocation ? this.previous : null;
     const oldShards = previous ? before!.shards.length : 0;
     const kept = new Set<string>();
     const built = await pool(locations, this.options.concurrency ?? 16, async (runLocation) => {
@@ -441,14 +443,14 @@ export class SiteDataBuilder {
     }
     // Shards beyond the count (an experiment rebuilt whole into fewer) go.
     for (let shard = summaries.length; shard < (before?.shards.length ?? 0); shard++) await this.out.remove(sitePaths.runsShard(id, shard));
-    this.state.experiments[id] = { artifactLocation: exp.artifactLocation, shards: summaries };
+    this.state.experiments[id] = { artifactLocation, shards: summaries };
 
     const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();
     const starts = summaries.map((s) => s.lastRunStart).filter((t): t is number => t !== null);
     return {
       experimentId: id,
       name: exp.name,
-      artifactLocation: this.src.publicUri(exp.artifactLocation),
+      artifactLocation,
       lifecycleStage: exp.lifecycleStage,
       creationTime: exp.creationTime,
       lastUpdateTime: exp.lastUpdateTime,
