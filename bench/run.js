@@ -1,4 +1,4 @@
-// Entry point: `node bench/run.js [logging] [search] [corpus] [--runs 1000,10000] [--points 20000] [--repeat N] [--fresh] [--track]`.
+// Entry point: `node bench/run.js [logging] [search] [corpus] [--runs 1000,10000] [--points 20000] [--paint-runs 100000] [--repeat N] [--fresh] [--track]`.
 // Runs every benchmark in sequence, or only those named. Needs a build (`npm run bench` builds first).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ function parseArgs(argv) {
     else if (is('--points')) opts.points = int(value());
     else if (is('--repeat')) opts.repeat = int(value());
     else if (is('--import-runs')) opts.importRuns = int(value());
+    else if (is('--paint-runs')) opts.paintRuns = int(value());
     else if (arg === '--fresh') opts.fresh = true;
     else if (arg === '--track') opts.track = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
@@ -46,7 +47,8 @@ const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3; commit 3; cli-start 15)
   --fresh           search: regenerate the cached trees
   --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)
-  --import-runs N   import: runs in the generated MLflow database (default 10000)`;
+  --import-runs N   import: runs in the generated MLflow database (default 10000)
+  --paint-runs N    site: runs in the runs index whose first paint is measured (default 100000)`;
 
 let opts;
 try {
@@ -86,7 +88,7 @@ try {
       await runRegistry({ repeat: opts.repeat ?? 3 });
     } else if (name === 'site') {
       const { runSite } = await import('./site.js');
-      await runSite({ runsList: opts.runsList, repeat: opts.repeat });
+      await runSite({ runsList: opts.runsList, paintRuns: opts.paintRuns, repeat: opts.repeat });
     } else if (name === 'corpus') {
       const { runCorpus } = await import('./corpus.js');
       await runCorpus({ repeat: opts.repeat ?? 5 });

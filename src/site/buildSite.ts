@@ -1,9 +1,10 @@
 /**
  * `mltrack site build`: the prebuilt app (dist/ui, shipped in the package) plus the data files of a
- * working tree or of any revision, written into a fresh directory that replaces the old one in one
- * rename, so a server never sees half a site.
+ * working tree or of any revision. A full build is written into a fresh directory that replaces the
+ * old one in one rename, so a server never sees half a site; on an earlier site of the same tree the
+ * build is incremental, in place, file by file atomically (spec/site.md, "Incremental builds").
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../format/errors.js';
@@ -16,9 +17,11 @@ import { readTrackingLog } from '../git/trackingLog.js';
 import { parseEventMessage, tagToStage } from '../format/registryTags.js';
 import { git } from '../git/repo.js';
 import { branchRef } from '../git/trackingLayout.js';
+import { DATASETS_DIR } from '../format/layout.js';
 import { ConfinedFsTreeReader, isInside } from '../store/ConfinedFsTreeReader.js';
+import { treeSignature, type Listing } from './runSignature.js';
 import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
-import { MAX_LOG_COMMITS, type SiteLog } from './siteFormat.js';
+import { MAX_LOG_COMMITS, type SiteLog } from '../format/siteFormat.js';
 
 export const VERSION = '0.1.0';
 
@@ -41,6 +44,13 @@ export interface BuildSiteOptions {
   app?: boolean;
   /** Set by `mltrack ui`: the app polls for new data. */
   live?: boolean;
+  /**
+   * When `out` is an earlier site of the same working tree, update it in place, reading and writing
+   * only the runs that changed (default true; false rebuilds it whole).
+   */
+  incremental?: boolean;
+  /** Runs per shard of a runs index (default RUNS_PER_SHARD; tests and benchmarks set it). */
+  shardSize?: number;
   onStart?: (runs: number) => void;
   onRun?: (done: number) => void;
   onWarning?: (message: string) => void;
@@ -129,7 +139,7 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     if (!repo) throw fail('NOT_A_REPO', `${options.cwd} is not inside a git repository, so --rev ${options.rev} cannot be read`);
     const opened = await openRevision(repo, options.rev, null);
     return {
-      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u },
+      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u, signature: null },
       logRev: opened.commit,
     };
   }
@@ -142,8 +152,17 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     if (!path || !isAbsolute(path) || !existsSync(path)) return null;
     return isInside(realRoot, realpathSync(path)) ? new ConfinedFsTreeReader(path, realRoot) : null;
   };
+  // A run's signature covers its directory and its experiment's datasets (its inputs point there),
+  // each experiment's signed once per build.
+  const datasets = new Map<string, string | null>();
+  const signature = (experimentDir: string, runDir: string, previous?: Listing) => {
+    if (!datasets.has(experimentDir)) datasets.set(experimentDir, treeSignature(join(root, experimentDir, DATASETS_DIR)).signature);
+    const shared = datasets.get(experimentDir);
+    const own = treeSignature(join(root, runDir), previous);
+    return { signature: shared === null || shared === undefined || own.signature === null ? null : `${shared}:${own.signature}`, listing: own.listing };
+  };
   return {
-    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root) },
+    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root), signature },
     logRev: repo && (await resolveRef(repo, branchRef(branch))) ? branchRef(branch) : null,
   };
 }
@@ -171,6 +190,26 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const log = await trackingLog(repo, logRev, options.branch ?? 'mltrack');
   const events = await registryEvents(repo, src.source.commit ?? null, options.branch ?? 'mltrack');
 
+  const dataOptions = {
+    artifactLimitBytes: options.artifactLimitBytes,
+    log,
+    events,
+    generator: `mltrack ${VERSION}`,
+    live: options.live,
+    shardSize: options.shardSize,
+    onStart: options.onStart,
+    onRun: options.onRun,
+    onWarning: options.onWarning,
+  };
+  if (options.incremental !== false && !options.rev && existsSync(out)) {
+    const builder = new SiteDataBuilder(src, { ...dataOptions, out, incremental: true });
+    if (builder.canBuildInPlace()) {
+      if (app) syncApp(app, out);
+      const result = await builder.build();
+      return { ...result, out, ms: performance.now() - started };
+    }
+  }
+
   // Build beside the target, then swap it in.
   mkdirSync(dirname(out), { recursive: true });
   const staging = join(dirname(out), `.${basename(out)}.building-${process.pid}-${Date.now()}`);
@@ -180,23 +219,37 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     if (app) cpSync(app, staging, { recursive: true });
     writeFileSync(join(staging, SITE_MARKER), 'Built by `mltrack site build`; rebuilding replaces this directory.\n');
     writeFileSync(join(staging, '.nojekyll'), '');
-    const result = await new SiteDataBuilder(src, {
-      out: staging,
-      artifactLimitBytes: options.artifactLimitBytes,
-      log,
-      events,
-      generator: `mltrack ${VERSION}`,
-      live: options.live,
-      onStart: options.onStart,
-      onRun: options.onRun,
-      onWarning: options.onWarning,
-    }).build();
+    const result = await new SiteDataBuilder(src, { ...dataOptions, out: staging }).build();
     replaceDir(staging, out);
     return { ...result, out, ms: performance.now() - started };
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The app's files into a site updated in place: each copied under a temporary name and renamed over
+ * the old one; files the new app no longer has are removed (data/ and the markers are not the app's).
+ */
+function syncApp(app: string, out: string): void {
+  const copy = (from: string, to: string): Set<string> => {
+    const names = new Set<string>();
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      names.add(entry.name);
+      if (entry.isDirectory()) {
+        const kept = copy(join(from, entry.name), join(to, entry.name));
+        for (const old of readdirSync(join(to, entry.name))) if (!kept.has(old)) rmSync(join(to, entry.name, old), { recursive: true, force: true });
+      } else if (entry.isFile()) {
+        const tmp = join(to, `.${entry.name}.tmp-${process.pid}`);
+        copyFileSync(join(from, entry.name), tmp);
+        renameSync(tmp, join(to, entry.name));
+      }
+    }
+    return names;
+  };
+  copy(app, out);
 }
 
 /** Move `from` to `to`, replacing `to` if it exists (old copy removed after the rename). */

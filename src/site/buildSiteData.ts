@@ -1,12 +1,18 @@
 /**
  * The site's data files (spec/site.md) from any mlruns tree: the working directory or a commit of
  * the tracking branch, both read through MlrunsReader and RegistryReader over a TreeReader. Writes
- * one columnar runs index per experiment, one detail and one history file per run, copies of small
- * artifacts, the registry and the tracking log.
+ * a columnar runs index per experiment in shards, one detail and one history file per run, copies
+ * of small artifacts, the registry and the tracking log.
+ *
+ * Incremental: on an earlier site, in place, only runs whose stat signature changed are read and
+ * written again; their shards are rewritten from the previous shard's other rows, and removed runs'
+ * files are deleted (spec/site.md, "Incremental builds").
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { Experiment, Metric, RunInfo } from '../format/entities.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Experiment, RunInfo } from '../format/entities.js';
 import { isMltrackError } from '../format/errors.js';
 import { ARTIFACTS_DIR, METRICS_DIR, PARAMS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
 import { STAGE_DELETED_INTERNAL } from '../format/registryMeta.js';
@@ -16,11 +22,12 @@ import { MlrunsReader, type ExperimentLocation, type RunLocation } from '../stor
 import { RegistryReader, type ModelVersion } from '../store/RegistryReader.js';
 import type { TreeReader } from '../store/TreeReader.js';
 import {
-  MAX_LOG_COMMITS, SITE_FORMAT, metricValueToJson, sitePaths, stepToJson, storedArtifactName,
-  type ArtifactEntry, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
+  MAX_LOG_COMMITS, RUNS_PER_SHARD, SITE_FORMAT, indexToRows, metricValueToJson, rowsToIndex, sitePaths, stepToJson, storedArtifactName,
+  type ArtifactEntry, type IndexRow, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
-} from './siteFormat.js';
+} from '../format/siteFormat.js';
 import { scanMetricText as scanMetric } from '../format/metricFile.js';
+import type { Listing } from './runSignature.js';
 
 /** Default limit for copying an artifact into the site. */
 export const DEFAULT_ARTIFACT_LIMIT = 1024 * 1024;
@@ -41,6 +48,11 @@ export interface SiteDataSource {
   externalArtifacts: ((artifactUri: string) => TreeReader | null) | null;
   /** Rewrites a URI for publishing (a local root becomes a placeholder, so no home directory leaks). */
   publicUri: (uri: string) => string;
+  /**
+   * A run's content signature (`runSignature.ts`), or null when it has none (then it is rebuilt
+   * every time). Without this function (revision builds) every build is a full one.
+   */
+  signature: ((experimentDir: string, runDir: string, previous?: Listing) => { signature: string | null; listing: Listing }) | null;
 }
 
 export interface SiteDataOptions {
@@ -54,6 +66,13 @@ export interface SiteDataOptions {
   events?: ModelEvent[];
   generator: string;
   live?: boolean;
+  /**
+   * `out` holds an earlier site: build on it in place, reading and writing only what changed
+   * (check `canBuildInPlace()` first).
+   */
+  incremental?: boolean;
+  /** Runs per shard of a runs index (default RUNS_PER_SHARD). */
+  shardSize?: number;
   /** Called once the run directories are listed, with how many there are. */
   onStart?: (runs: number) => void;
   onRun?: (done: number) => void;
@@ -68,29 +87,84 @@ export interface ModelEvent extends SiteRegistryEvent {
 export interface SiteDataResult {
   manifest: SiteManifest;
   runs: number;
+  /** Runs read and written by this build (all of them in a full build). */
+  rebuilt: number;
   files: number;
   bytes: number;
   warnings: string[];
 }
 
-interface BuiltRun {
-  info: RunInfo;
-  metrics: Record<string, Metric>;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-  datasets: [string, string, string | null][];
+/** What the registry needs of a run (built now, or kept from the previous site). */
+interface RegistryRun {
+  info: { experimentId: string; runName: string | null; status: string; startTime: number; endTime: number | null };
   artifactTree: { tree: TreeReader; root: string } | null;
   artifactFiles: ArtifactEntry[];
+}
+
+interface BuiltRun extends RegistryRun {
+  info: RunInfo;
+  dir: string;
+  row: IndexRow;
+  /** Its artifacts are in the run directory, so the run's signature covers them. */
+  defaultArtifacts: boolean;
+}
+
+/** `.mltrack-build.json` in the site root (not under data/: the app never reads it). */
+export const BUILD_STATE = '.mltrack-build.json';
+const BUILD_STATE_FORMAT = 'mltrack-site-build/1';
+
+/** What a shard adds to its experiment's summary in site.json. */
+interface ShardSummary {
+  count: number;
+  active: number;
+  lastRunStart: number | null;
+  metricKeys: string[];
+  paramKeys: string[];
+  tagKeys: string[];
+}
+
+/** What an incremental build needs of the previous one. */
+interface BuildState {
+  format: typeof BUILD_STATE_FORMAT;
+  /** Everything besides the runs that the data depends on; another key means a full build. */
+  key: string;
+  runs: Record<string, { experimentId: string; dir: string; shard: number; signature: string | null; listing: Listing }>;
+  experiments: Record<string, { artifactLocation: string; shards: ShardSummary[] }>;
+}
+
+function byStart(a: IndexRow, b: IndexRow): number {
+  return a.startTime - b.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+}
+
+function summarise(rows: readonly IndexRow[]): ShardSummary {
+  const keys = (pick: (r: IndexRow) => Record<string, unknown>) => [...new Set(rows.flatMap((r) => Object.keys(pick(r))))].sort();
+  let lastRunStart: number | null = null;
+  for (const r of rows) if (lastRunStart === null || r.startTime > lastRunStart) lastRunStart = r.startTime;
+  return {
+    count: rows.length,
+    active: rows.filter((r) => r.lifecycleStage === 'active').length,
+    lastRunStart,
+    metricKeys: keys((r) => r.metrics),
+    paramKeys: keys((r) => r.params),
+    tagKeys: keys((r) => r.tags),
+  };
 }
 
 class Writer {
   files = 0;
   bytes = 0;
+  /**
+   * Set when updating a site in place, which may be served meanwhile: each file is written under a
+   * temporary name and renamed over the old one, and a run's directory is written beside it and
+   * swapped in (`stageRun`, `swapInRun`), so a reader sees the old file or the new, never a part.
+   */
+  inPlace = false;
   private readonly dirs = new Map<string, Promise<unknown>>();
+  private readonly staged = new Map<string, string>();
   constructor(readonly root: string) {}
 
   async write(rel: string, data: string | Uint8Array): Promise<void> {
-    const abs = join(this.root, rel);
+    const abs = join(this.root, this.stagedPath(rel));
     const dir = dirname(abs);
     let made = this.dirs.get(dir);
     if (!made) {
@@ -98,13 +172,54 @@ class Writer {
       this.dirs.set(dir, made);
     }
     await made;
-    await writeFile(abs, data);
+    if (this.inPlace) {
+      const tmp = `${abs}.tmp-${process.pid}`;
+      await writeFile(tmp, data);
+      await rename(tmp, abs);
+    } else await writeFile(abs, data);
     this.files++;
     this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
   }
 
   json(rel: string, value: unknown): Promise<void> {
     return this.write(rel, JSON.stringify(value));
+  }
+
+  private stagedPath(rel: string): string {
+    for (const [from, to] of this.staged) if (rel.startsWith(from)) return to + rel.slice(from.length);
+    return rel;
+  }
+
+  /** From now on, files of the run's directory are written into a fresh directory beside it. */
+  async stageRun(runDir: string): Promise<void> {
+    const to = `${dirname(runDir)}/.${basename(runDir)}.new-${process.pid}`;
+    await this.remove(to);
+    this.staged.set(`${runDir}/`, `${to}/`);
+  }
+
+  /** The staged directory replaces the run's (whatever the previous site had of it goes). */
+  async swapInRun(runDir: string): Promise<void> {
+    const to = this.staged.get(`${runDir}/`);
+    if (!to) return;
+    this.staged.delete(`${runDir}/`);
+    const old = `${runDir}.old-${process.pid}`;
+    const abs = (rel: string) => join(this.root, rel);
+    await this.remove(old);
+    if (existsSync(abs(runDir))) await rename(abs(runDir), abs(old));
+    await mkdir(abs(to), { recursive: true });
+    await rename(abs(to.slice(0, -1)), abs(runDir));
+    await this.remove(old);
+  }
+
+  /** Drops what runs that failed half-way had staged. */
+  async discardStaged(): Promise<void> {
+    for (const to of this.staged.values()) await this.remove(to);
+    this.staged.clear();
+  }
+
+  /** Removes a file or directory (recursively) that the previous site had. */
+  async remove(rel: string): Promise<void> {
+    await rm(join(this.root, rel), { recursive: true, force: true });
   }
 }
 
@@ -120,10 +235,6 @@ async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-function sortedKeys<T>(record: Record<string, T>): string[] {
-  return Object.keys(record).sort();
 }
 
 /** Every file below `root` (files and directories), at most `limit` entries, sorted by path. */
@@ -158,6 +269,8 @@ export class SiteDataBuilder {
   private readonly limit: number;
   private readonly warnings: string[] = [];
   private readonly runsById = new Map<string, BuiltRun>();
+  private readonly state: BuildState;
+  private previous: BuildState | null = null;
 
   constructor(
     private readonly src: SiteDataSource,
@@ -166,11 +279,30 @@ export class SiteDataBuilder {
     this.reader = new MlrunsReader(src.tree, (w) => this.warn(`skipped ${w.path}: ${w.rule}`));
     this.out = new Writer(options.out);
     this.limit = options.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT;
+    // Hashed: the key names the local mlruns path, which a published site must not carry.
+    const key = createHash('sha1').update(JSON.stringify([SITE_FORMAT, options.generator, this.limit, options.shardSize ?? RUNS_PER_SHARD, src.source, src.tree.describe('')])).digest('hex');
+    this.state = { format: BUILD_STATE_FORMAT, key, runs: {}, experiments: {} };
   }
 
   private warn(message: string): void {
     this.warnings.push(message);
     this.options.onWarning?.(message);
+  }
+
+  /** True when `out` holds a site whose build state this build can build on. */
+  canBuildInPlace(): boolean {
+    return this.readState() !== null;
+  }
+
+  private readState(): BuildState | null {
+    const dir = this.options.out;
+    if (!this.src.signature || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
+    try {
+      const state = JSON.parse(readFileSync(join(dir, BUILD_STATE), 'utf8')) as BuildState;
+      return state.format === BUILD_STATE_FORMAT && state.key === this.state.key ? state : null;
+    } catch {
+      return null;
+    }
   }
 
   async build(): Promise<SiteDataResult> {
@@ -182,6 +314,11 @@ export class SiteDataBuilder {
       runDirs.set(location, (await this.reader.listRunDirs(location.dir)).sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)));
     }
     this.options.onStart?.([...runDirs.values()].reduce((n, l) => n + l.length, 0));
+    if (this.options.incremental) {
+      this.previous = this.readState();
+      if (!this.previous) throw new Error(`${this.options.out} holds no site this build can build on`);
+      this.out.inPlace = true;
+    }
     const experiments: SiteExperiment[] = [];
     let done = 0;
     for (const location of located) {
@@ -192,10 +329,12 @@ export class SiteDataBuilder {
         }),
       );
     }
+    await this.out.discardStaged();
     experiments.sort((a, b) => (a.lifecycleStage === b.lifecycleStage ? Number(a.experimentId) - Number(b.experimentId) || (a.experimentId < b.experimentId ? -1 : 1) : a.lifecycleStage === 'active' ? -1 : 1));
     const registry = await this.buildRegistry();
     const log = this.options.log ?? null;
     if (log) await this.out.json(sitePaths.log, log);
+    else if (this.previous) await this.out.remove(sitePaths.log);
     const manifest: SiteManifest = {
       format: SITE_FORMAT,
       generator: this.options.generator,
@@ -208,16 +347,40 @@ export class SiteDataBuilder {
       live: this.options.live ?? false,
     };
     await this.out.json(sitePaths.manifest, manifest);
-    return { manifest, runs: done, files: this.out.files, bytes: this.out.bytes, warnings: this.warnings };
+    await this.out.json(BUILD_STATE, this.state);
+    if (this.previous) {
+      // What the previous site had and this one does not (once the manifest no longer names it).
+      for (const runId of Object.keys(this.previous.runs)) if (!this.state.runs[runId]) await this.out.remove(dirname(sitePaths.run(runId)));
+      for (const id of Object.keys(this.previous.experiments)) if (!this.state.experiments[id]) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
+    }
+    return { manifest, runs: done, rebuilt: this.runsById.size, files: this.out.files, bytes: this.out.bytes, warnings: this.warnings };
   }
 
   // ------------------------------------------------------------------ experiments and runs
 
   private async buildExperiment(location: ExperimentLocation, locations: RunLocation[], tick: () => void): Promise<SiteExperiment> {
     const exp = location.experiment;
+    const id = exp.experimentId;
+    const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
+    const before = this.previous?.experiments[id];
+    // A changed artifact location changes every row's artifactUri column: rebuild them all.
+    // Compared as published: the state names no local path.
+    const artifactLocation = this.src.publicUri(exp.artifactLocation);
+    const previous = before && before.artifactLocation === artifactLocation ? this.previous : null;
+    const oldShards = previous ? before!.shards.length : 0;
+    const kept = new Set<string>();
     const built = await pool(locations, this.options.concurrency ?? 16, async (runLocation) => {
       try {
-        return await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
+        const old = previous?.runs[basename(runLocation.dir)];
+        const { signature, listing } = this.src.signature?.(runLocation.experimentDir, runLocation.dir, old?.listing) ?? { signature: null, listing: {} };
+        if (old && signature !== null && old.signature === signature && old.experimentId === id && old.dir === runLocation.dir && old.shard < oldShards) {
+          kept.add(basename(runLocation.dir));
+          this.state.runs[basename(runLocation.dir)] = { ...old, listing };
+          return null;
+        }
+        const run = await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
+        if (run) this.state.runs[run.info.runId] = { experimentId: id, dir: runLocation.dir, shard: -1, signature: run.defaultArtifacts ? signature : null, listing };
+        return run;
       } catch (err) {
         if (!isMltrackError(err)) throw err;
         this.warn(`skipped ${this.src.tree.describe(runLocation.dir)}: ${err.message}`);
@@ -228,36 +391,99 @@ export class SiteDataBuilder {
     });
     const runs = built.filter((r): r is BuiltRun => r !== null);
     for (const run of runs) this.runsById.set(run.info.runId, run);
-    const index = this.runsIndex(exp, runs);
-    await this.out.json(sitePaths.runsIndex(exp.experimentId), index);
-    let lastRunStart: number | null = null;
-    for (const r of runs) if (lastRunStart === null || r.info.startTime > lastRunStart) lastRunStart = r.info.startTime;
+
+    // Shards: a changed run stays in its shard, a new one goes to the last shard until it is full.
+    // A full build orders runs by start time, so the last shard holds the newest.
+    const sizes = new Array<number>(oldShards).fill(0);
+    for (const runId of kept) sizes[this.state.runs[runId]!.shard]!++;
+    const dirty = new Set<number>();
+    const newcomers: BuiltRun[] = [];
+    for (const run of runs) {
+      const old = previous?.runs[run.info.runId];
+      if (old && old.experimentId === id && old.shard < oldShards) {
+        this.state.runs[run.info.runId]!.shard = old.shard;
+        sizes[old.shard]!++;
+        dirty.add(old.shard);
+      } else newcomers.push(run);
+    }
+    if (previous) {
+      for (const [runId, old] of Object.entries(previous.runs)) {
+        if (old.experimentId === id && old.shard < oldShards && this.state.runs[runId]?.experimentId !== id) dirty.add(old.shard);
+      }
+    }
+    newcomers.sort((a, b) => byStart(a.row, b.row));
+    for (const run of newcomers) {
+      if (sizes.length === 0 || sizes[sizes.length - 1]! >= shardSize) sizes.push(0);
+      const shard = sizes.length - 1;
+      sizes[shard]!++;
+      dirty.add(shard);
+      this.state.runs[run.info.runId]!.shard = shard;
+    }
+    if (sizes.length === 0) {
+      sizes.push(0);
+      dirty.add(0);
+    }
+
+    const fresh = new Map<number, IndexRow[]>();
+    for (const run of runs) {
+      const shard = this.state.runs[run.info.runId]!.shard;
+      let list = fresh.get(shard);
+      if (!list) fresh.set(shard, (list = []));
+      list.push(run.row);
+    }
+    const summaries: ShardSummary[] = [];
+    for (let shard = 0; shard < sizes.length; shard++) {
+      if (!dirty.has(shard)) {
+        summaries.push(before!.shards[shard]!);
+        continue;
+      }
+      const rows = [...(shard < oldShards ? this.keptRows(id, shard, kept) : []), ...(fresh.get(shard) ?? [])].sort(byStart);
+      await this.out.json(sitePaths.runsShard(id, shard), rowsToIndex(id, shard, rows));
+      summaries.push(summarise(rows));
+    }
+    // Shards beyond the count (an experiment rebuilt whole into fewer) go.
+    for (let shard = summaries.length; shard < (before?.shards.length ?? 0); shard++) await this.out.remove(sitePaths.runsShard(id, shard));
+    this.state.experiments[id] = { artifactLocation, shards: summaries };
+
+    const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();
+    const starts = summaries.map((s) => s.lastRunStart).filter((t): t is number => t !== null);
     return {
-      experimentId: exp.experimentId,
+      experimentId: id,
       name: exp.name,
-      artifactLocation: this.src.publicUri(exp.artifactLocation),
+      artifactLocation,
       lifecycleStage: exp.lifecycleStage,
       creationTime: exp.creationTime,
       lastUpdateTime: exp.lastUpdateTime,
       tags: exp.tags,
-      runCount: runs.length,
-      activeRunCount: runs.filter((r) => r.info.lifecycleStage === 'active').length,
-      lastRunStart,
-      metricKeys: sortedKeys(index.metrics),
-      paramKeys: sortedKeys(index.params),
-      tagKeys: sortedKeys(index.tags),
+      runCount: summaries.reduce((n, s) => n + s.count, 0),
+      activeRunCount: summaries.reduce((n, s) => n + s.active, 0),
+      shards: summaries.length,
+      lastRunStart: starts.length ? Math.max(...starts) : null,
+      metricKeys: union((s) => s.metricKeys),
+      paramKeys: union((s) => s.paramKeys),
+      tagKeys: union((s) => s.tagKeys),
     };
+  }
+
+  /** The rows of the previous site's shard that are kept as they were. */
+  private keptRows(experimentId: string, shard: number, kept: ReadonlySet<string>): IndexRow[] {
+    const path = join(this.options.out, sitePaths.runsShard(experimentId, shard));
+    if (!existsSync(path)) return [];
+    return indexToRows(JSON.parse(readFileSync(path, 'utf8')) as RunsIndex).filter((r) => kept.has(r.runId));
   }
 
   private async buildRun(exp: Experiment, experimentDir: string, runDir: string): Promise<BuiltRun | null> {
     const info = await this.reader.readRunInfo({ experimentDir, dir: runDir }, exp.experimentId);
     if (!info) return null;
+    // Written beside the previous copy and swapped in whole: no stale artifact copy survives.
+    const siteDir = dirname(sitePaths.run(info.runId));
+    if (this.out.inPlace) await this.out.stageRun(siteDir);
     const params = await this.reader.valueFiles(joinPath(runDir, PARAMS_DIR), 'param');
     const tags = await this.reader.valueFiles(joinPath(runDir, TAGS_DIR), 'tag');
     if (!info.runName) info.runName = tags['mlflow.runName'] ?? null;
 
     // Metrics: the latest value for the index, the file text itself for the history file.
-    const metrics: Record<string, Metric> = {};
+    const rowMetrics: IndexRow['metrics'] = {};
     const siteMetrics: Record<string, SiteMetric> = {};
     const histories: Record<string, string> = {};
     const metricsDir = joinPath(runDir, METRICS_DIR);
@@ -265,8 +491,8 @@ export class SiteDataBuilder {
       const path = joinPath(metricsDir, key);
       const text = (await this.reader.text(path)) ?? '';
       const { latest, points } = scanMetric(key, text, this.src.tree.describe(path));
-      metrics[key] = latest;
-      siteMetrics[key] = { value: metricValueToJson(latest.value), step: stepToJson(latest.step), timestamp: latest.timestamp, points };
+      rowMetrics[key] = { value: metricValueToJson(latest.value), step: stepToJson(latest.step) };
+      siteMetrics[key] = { ...rowMetrics[key]!, timestamp: latest.timestamp, points };
       histories[key] = text;
     }
 
@@ -292,7 +518,16 @@ export class SiteDataBuilder {
       const file: SiteMetricHistories = { format: SITE_FORMAT, runId: info.runId, metrics: histories };
       await this.out.json(sitePaths.metrics(info.runId), file);
     }
-    return { info, metrics, params, tags, datasets, artifactTree: 'unavailable' in artifactTree ? null : artifactTree, artifactFiles };
+    await this.out.swapInRun(siteDir);
+    const defaultRoot = exp.artifactLocation.replace(/\/+$/, '');
+    const row: IndexRow = {
+      runId: info.runId, runName: info.runName, status: info.status, lifecycleStage: info.lifecycleStage, userId: info.userId,
+      startTime: info.startTime, endTime: info.endTime,
+      artifactUri: info.artifactUri === `${defaultRoot}/${info.runId}/${ARTIFACTS_DIR}` ? null : this.src.publicUri(info.artifactUri),
+      metrics: rowMetrics, params, tags, datasets,
+    };
+    const defaultArtifacts = !('unavailable' in artifactTree) && artifactTree.tree === this.src.tree;
+    return { info, dir: runDir, row, defaultArtifacts, artifactTree: 'unavailable' in artifactTree ? null : artifactTree, artifactFiles };
   }
 
   /** A run's artifact root: inside the mlruns tree for the default location, else where its `file:` URI points. */
@@ -331,42 +566,6 @@ export class SiteDataBuilder {
       files.push(out);
     }
     return { files, truncated };
-  }
-
-  private runsIndex(exp: Experiment, runs: BuiltRun[]): RunsIndex {
-    const n = runs.length;
-    const column = <T>(): (T | null)[] => new Array<T | null>(n).fill(null);
-    const metrics: RunsIndex['metrics'] = {};
-    const params: RunsIndex['params'] = {};
-    const tags: RunsIndex['tags'] = {};
-    const defaultRoot = exp.artifactLocation.replace(/\/+$/, '');
-    const index: RunsIndex = {
-      format: SITE_FORMAT,
-      experimentId: exp.experimentId,
-      count: n,
-      runId: [], runName: [], status: [], lifecycleStage: [], userId: [], startTime: [], endTime: [], artifactUri: [],
-      metrics, params, tags, datasets: [],
-    };
-    runs.forEach((run, i) => {
-      const info = run.info;
-      index.runId.push(info.runId);
-      index.runName.push(info.runName);
-      index.status.push(info.status);
-      index.lifecycleStage.push(info.lifecycleStage);
-      index.userId.push(info.userId);
-      index.startTime.push(info.startTime);
-      index.endTime.push(info.endTime);
-      index.artifactUri.push(info.artifactUri === `${defaultRoot}/${info.runId}/${ARTIFACTS_DIR}` ? null : this.src.publicUri(info.artifactUri));
-      index.datasets.push(run.datasets);
-      for (const [key, m] of Object.entries(run.metrics)) {
-        const col = (metrics[key] ??= { value: column(), step: column() });
-        col.value[i] = metricValueToJson(m.value);
-        col.step[i] = stepToJson(m.step);
-      }
-      for (const [key, v] of Object.entries(run.params)) (params[key] ??= column())[i] = v;
-      for (const [key, v] of Object.entries(run.tags)) (tags[key] ??= column())[i] = v;
-    });
-    return index;
   }
 
   // ------------------------------------------------------------------ registry
@@ -421,7 +620,7 @@ export class SiteDataBuilder {
   }
 
   private async siteVersion(mv: ModelVersion): Promise<SiteModelVersion> {
-    const run = mv.runId ? this.runsById.get(mv.runId) : undefined;
+    const run = mv.runId ? this.registryRun(mv.runId) : null;
     return {
       version: mv.version,
       currentStage: mv.currentStage,
@@ -445,7 +644,20 @@ export class SiteDataBuilder {
   }
 
   /** `model_size_bytes` of the version's MLmodel, else the sum of the artifact sizes under its path. */
-  private async modelSize(run: BuiltRun, mv: ModelVersion): Promise<number | null> {
+  /** A version's source run: built now, or kept from the previous site (its run.json read back). */
+  private registryRun(runId: string): RegistryRun | null {
+    const built = this.runsById.get(runId);
+    if (built) return built;
+    const kept = this.state.runs[runId];
+    const path = join(this.options.out, sitePaths.run(runId));
+    if (!kept || !existsSync(path)) return null;
+    const run = JSON.parse(readFileSync(path, 'utf8')) as SiteRun;
+    // Kept runs have their artifacts in the run directory (others are always rebuilt).
+    const files = 'files' in run.artifacts ? run.artifacts.files : [];
+    return { info: run.info, artifactTree: { tree: this.src.tree, root: joinPath(kept.dir, ARTIFACTS_DIR) }, artifactFiles: files };
+  }
+
+  private async modelSize(run: RegistryRun, mv: ModelVersion): Promise<number | null> {
     const source = mv.source ?? '';
     const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
     if (!match || !run.artifactTree) return null;

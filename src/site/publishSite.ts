@@ -11,7 +11,8 @@ import { ObjectReader } from '../git/objectStore.js';
 import { formatCommit, formatTree, writeObject, type TreeEntry } from '../git/objects.js';
 import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from '../git/repo.js';
 import { branchRef, remoteRef } from '../git/trackingLayout.js';
-import { sitePaths } from './siteFormat.js';
+import { sitePaths } from '../format/siteFormat.js';
+import { BUILD_STATE } from './buildSiteData.js';
 
 export interface PublishOptions {
   repo: GitRepo;
@@ -36,7 +37,8 @@ export interface PublishResult {
 export function writeDirTree(gitdir: string, dir: string, counter: { files: number }): string {
   const entries: TreeEntry[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === '.git') continue;
+    // The incremental build's state is for the builder, not for the published site.
+    if (e.name === '.git' || e.name === BUILD_STATE) continue;
     const abs = join(dir, e.name);
     if (e.isDirectory()) entries.push({ mode: '40000', name: e.name, oid: writeDirTree(gitdir, abs, counter) });
     else if (e.isFile()) {

@@ -212,13 +212,14 @@ export function watchTree(dir: string, onChange: () => void, options: { debounce
 
 /**
  * Runs `build` whenever asked, one at a time: a request during a build schedules exactly one more.
- * Each build gets a fresh directory; the previous one is removed a little later.
+ * Every build goes into the same directory: the first one creates it, the later ones update it in
+ * place (buildSite's incremental build, which never lets a reader see half a file), or replace it
+ * in one rename when they cannot build on it.
  */
 export class Rebuilder {
   private building: Promise<void> | null = null;
   private again = false;
-  private n = 0;
-  private previous: string | null = null;
+  private ready = false;
 
   constructor(
     private readonly workDir: string,
@@ -236,16 +237,13 @@ export class Rebuilder {
     this.building = (async () => {
       do {
         this.again = false;
-        const dir = join(this.workDir, `site-${++this.n}`);
+        const dir = join(this.workDir, 'site');
         try {
           await this.build(dir);
+          this.ready = true;
           this.onReady(dir);
-          const old = this.previous;
-          this.previous = dir;
-          // Requests in flight may still read the old copy: remove it a moment later.
-          if (old) setTimeout(() => rmSync(old, { recursive: true, force: true }), 5000).unref();
         } catch (err) {
-          rmSync(dir, { recursive: true, force: true });
+          if (!this.ready) rmSync(dir, { recursive: true, force: true });
           this.onError(err);
         }
       } while (this.again);

@@ -62,6 +62,8 @@ describe('mltrack ui', () => {
         return e.runCount === 10 ? m : null;
       });
       expect(rebuilt.builtAt).toBeGreaterThan(manifest.builtAt);
+      // Incremental: the nine demo runs are taken from the previous build, only the new one is read.
+      await until('the rebuild message', async () => /rebuilt: 10 runs, 1 changed/.test(stderr));
     } finally {
       child.kill('SIGTERM');
     }

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunsIndex, SiteLog, SiteManifest, SiteMetricHistories, SiteRegistry, SiteRun } from '../../src/site/siteFormat.js';
-import { INERT_ARTIFACT } from '../../src/site/siteFormat.js';
+import type { RunsIndex, SiteLog, SiteManifest, SiteMetricHistories, SiteRegistry, SiteRun } from '../../src/format/siteFormat.js';
+import { INERT_ARTIFACT } from '../../src/format/siteFormat.js';
 import { indexToRuns, queryRuns } from '../../ui/src/data/runsTable.js';
 import { spawnCli } from '../helpers/cli.js';
 import { cli, makeFixture, MODEL, XSS, type Fixture } from './fixture.js';
@@ -44,7 +44,7 @@ describe('site build', () => {
     expect(html).not.toMatch(/(src|href)="\/[^/]/);
 
     const m = json<SiteManifest>(join(site, 'data/site.json'));
-    expect(m.format).toBe('mltrack-site/1');
+    expect(m.format).toBe('mltrack-site/2');
     expect(m.source).toEqual({ kind: 'worktree' });
     const exp = m.experiments.find((e) => e.experimentId === fx.experimentId)!;
     expect(exp).toMatchObject({ name: 'iris-softmax', runCount: 10, activeRunCount: 10 });
@@ -53,7 +53,7 @@ describe('site build', () => {
     expect(m.registry.models).toBeGreaterThanOrEqual(2);
     expect(m.log?.branch).toBe('mltrack');
 
-    const index = json<RunsIndex>(join(site, `data/experiments/${fx.experimentId}/runs.json`));
+    const index = json<RunsIndex>(join(site, `data/experiments/${fx.experimentId}/runs-0.json`));
     expect(index.count).toBe(10);
     for (const col of [index.runId, index.runName, index.status, index.startTime, index.endTime, index.artifactUri, index.datasets]) expect(col).toHaveLength(10);
     for (const col of Object.values(index.params)) expect(col).toHaveLength(10);
@@ -63,7 +63,7 @@ describe('site build', () => {
   it('agrees with the CLI on every run: latest metrics, params, tags and dataset inputs', () => {
     const listed = JSON.parse(cli(['runs', 'list', '--json', '--max-results', '100'], fx.proj, fx.env)).runs as { info: { run_id: string; run_name: string }; data: { metrics: { key: string; value: number; step: number; timestamp: number }[]; params: { key: string; value: string }[]; tags: { key: string; value: string }[] } }[];
     expect(listed).toHaveLength(10);
-    const index = json<RunsIndex>(join(site, `data/experiments/${fx.experimentId}/runs.json`));
+    const index = json<RunsIndex>(join(site, `data/experiments/${fx.experimentId}/runs-0.json`));
     for (const r of listed) {
       const i = index.runId.indexOf(r.info.run_id);
       expect(i).toBeGreaterThanOrEqual(0);
@@ -84,7 +84,7 @@ describe('site build', () => {
   it('evaluates filters and order_by in the browser code exactly as `runs search` does', () => {
     const m = json<SiteManifest>(join(site, 'data/site.json'));
     const exp = m.experiments.find((e) => e.experimentId === fx.experimentId)!;
-    const runs = indexToRuns(json<RunsIndex>(join(site, `data/experiments/${fx.experimentId}/runs.json`)), exp);
+    const runs = indexToRuns(json<RunsIndex>(join(site, `data/experiments/${fx.experimentId}/runs-0.json`)), exp);
     const cases: [string, string[]][] = [
       ['metrics.val_accuracy < 0.9', ['metrics.val_loss DESC']],
       ["params.l2 = '0' and metrics.val_loss < 1", ['params.learning_rate ASC']],
@@ -158,7 +158,7 @@ describe('site build', () => {
   });
 
   it('never carries the local mlruns path into the site', () => {
-    for (const file of walk(join(site, 'data')).filter((p) => p.endsWith('.json'))) {
+    for (const file of [...walk(join(site, 'data')).filter((p) => p.endsWith('.json')), join(site, '.mltrack-build.json')]) {
       expect(readFileSync(file, 'utf8'), file).not.toContain(fx.home);
     }
   });
@@ -172,7 +172,7 @@ describe('site build', () => {
     expect(b.source.kind).toBe('revision');
     expect(b.source.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(b.experiments).toEqual(a.experiments);
-    expect(readFileSync(join(rev, `data/experiments/${fx.experimentId}/runs.json`), 'utf8')).toBe(readFileSync(join(site, `data/experiments/${fx.experimentId}/runs.json`), 'utf8'));
+    expect(readFileSync(join(rev, `data/experiments/${fx.experimentId}/runs-0.json`), 'utf8')).toBe(readFileSync(join(site, `data/experiments/${fx.experimentId}/runs-0.json`), 'utf8'));
     expect(json(join(rev, 'data/registry.json'))).toEqual(json(join(site, 'data/registry.json')));
     expect(readFileSync(join(rev, `data/runs/${fx.xssRunId}/metrics.json`), 'utf8')).toBe(readFileSync(join(site, `data/runs/${fx.xssRunId}/metrics.json`), 'utf8'));
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/format/entities.js';
 import { ROOT_TOKEN } from '../../src/git/artifactUris.js';
-import { displayUri, SITE_ROOT_TOKEN } from '../../src/site/siteFormat.js';
+import { displayUri, SITE_ROOT_TOKEN } from '../../src/format/siteFormat.js';
 import { withoutPaths } from '../../ui/src/data/errors.js';
 import { nestRuns, queryRuns } from '../../ui/src/data/runsTable.js';
 import { niceTicks, plural } from '../../ui/src/format.js';

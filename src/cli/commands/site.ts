@@ -12,6 +12,8 @@ type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 interface BuildFlags {
   rev?: string;
   artifactLimit?: string;
+  /** Rebuild every run (`site build --full`). */
+  full?: boolean;
 }
 
 function sizeText(bytes: number): string {
@@ -38,6 +40,7 @@ async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { l
     branch: config.branch,
     artifactLimitBytes: flags.artifactLimit ? parseSize(flags.artifactLimit, '--artifact-limit') : undefined,
     live: extra.live,
+    incremental: flags.full ? false : undefined,
     onStart: (runs) => {
       if (!extra.quiet) progress = ctx.out.progress('building site', runs);
     },
@@ -53,17 +56,18 @@ export function registerSite(program: Command, run: (action: Action) => (...args
   site
     .command('build')
     .description('write the app and its data files (runs index, run details, histories, registry, history) to a directory')
-    .requiredOption('--out <dir>', '[string] output directory (replaced as a whole; must be new, empty or an earlier site)')
+    .requiredOption('--out <dir>', '[string] output directory (replaced as a whole; must be new, empty or an earlier site, which is built on: only changed runs are written)')
     .option('--rev <rev>', '[string] build from this revision of the tracking branch instead of the working tree')
     .option('--artifact-limit <size>', '[size] copy artifacts up to this size into the site (default: 1MiB)')
+    .option('--full', 'rebuild every run, even on an earlier site (which is otherwise updated with the runs that changed)')
     .addHelpText('after', '\nThe site works from any sub-path (GitHub Pages): open index.html through any static server.\nExample:\n  mltrack site build --out site && python3 -m http.server -d site')
     .action(run(async (ctx, opts: BuildFlags & { out: string }) => {
       const result = await build(ctx, resolve(ctx.cwd, opts.out), opts);
       if (ctx.out.json) {
-        ctx.out.data({ out: result.out, runs: result.runs, experiments: result.manifest.experiments.length, models: result.manifest.registry.models, files: result.files, bytes: result.bytes, ms: Math.round(result.ms), warnings: result.warnings });
+        ctx.out.data({ out: result.out, runs: result.runs, rebuilt: result.rebuilt, experiments: result.manifest.experiments.length, models: result.manifest.registry.models, files: result.files, bytes: result.bytes, ms: Math.round(result.ms), warnings: result.warnings });
         return;
       }
-      ctx.out.line(`built the site of ${result.runs} run${result.runs === 1 ? '' : 's'} in ${result.manifest.experiments.length} experiment${result.manifest.experiments.length === 1 ? '' : 's'} into ${result.out} (${result.files} data files, ${sizeText(result.bytes)}, ${(result.ms / 1000).toFixed(1)} s)`);
+      ctx.out.line(`built the site of ${result.runs} run${result.runs === 1 ? '' : 's'}${result.rebuilt < result.runs ? ` (${result.rebuilt} changed)` : ''} in ${result.manifest.experiments.length} experiment${result.manifest.experiments.length === 1 ? '' : 's'} into ${result.out} (${result.files} data files, ${sizeText(result.bytes)}, ${(result.ms / 1000).toFixed(1)} s)`);
     }));
 
   program
@@ -88,7 +92,7 @@ export function registerSite(program: Command, run: (action: Action) => (...args
           async (dir) => {
             const started = Date.now();
             const result = await build(ctx, dir, opts, { live: true, quiet: server !== null });
-            if (server) ctx.out.info(`rebuilt: ${result.runs} runs (${Date.now() - started} ms)`);
+            if (server) ctx.out.info(`rebuilt: ${result.runs} runs, ${result.rebuilt} changed (${Date.now() - started} ms)`);
           },
           (dir) => server?.setRoot(dir),
           (err) => {
@@ -98,7 +102,7 @@ export function registerSite(program: Command, run: (action: Action) => (...args
         );
         await rebuilder.request();
         if (first) throw first;
-        server = await startStaticServer(join(work, 'site-1'), port, host).catch((err: NodeJS.ErrnoException) => {
+        server = await startStaticServer(join(work, 'site'), port, host).catch((err: NodeJS.ErrnoException) => {
           throw fail('IO_ERROR', err.code === 'EADDRINUSE' ? `Port ${port} is in use: pass another with --port` : `Cannot listen on ${host}:${port}: ${err.message}`);
         });
         const mlruns = ctx.config().mlruns;

@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { SiteManifest } from '../../../src/site/siteFormat.js';
+import type { SiteManifest } from '../../../src/format/siteFormat.js';
 import { showError, toUiError, UiError } from '../data/errors.js';
 import { site } from '../data/siteData.js';
 import { formatAgo } from '../format.js';

@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { ArtifactEntry } from '../../../src/site/siteFormat.js';
+import type { ArtifactEntry } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { formatBytes } from '../format.js';

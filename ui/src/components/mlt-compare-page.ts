@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { metricValueFromJson, type SiteRun } from '../../../src/site/siteFormat.js';
+import { metricValueFromJson, type SiteRun } from '../../../src/format/siteFormat.js';
 import { colour } from '../charts/series.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';

@@ -1,7 +1,7 @@
 /** The experiments list: each with its runs, latest activity and description. */
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { SiteExperiment, SiteManifest } from '../../../src/site/siteFormat.js';
+import type { SiteExperiment, SiteManifest } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { formatAgo, formatTime, plural } from '../format.js';

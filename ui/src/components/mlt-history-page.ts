@@ -1,7 +1,7 @@
 /** The tracking branch's history: who committed which runs, experiments and models, and when. */
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { SiteCommit, SiteLog } from '../../../src/site/siteFormat.js';
+import type { SiteCommit, SiteLog } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { formatTime, plural } from '../format.js';

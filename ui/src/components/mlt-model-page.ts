@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { displayUri, type SiteRegisteredModel } from '../../../src/site/siteFormat.js';
+import { displayUri, type SiteRegisteredModel } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { formatBytes, formatDuration, formatTime, plural, safeHttpUrl } from '../format.js';

@@ -1,7 +1,7 @@
 /** The model registry: every registered model with its latest version per stage and its aliases. */
 import { LitElement, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { SiteRegistry } from '../../../src/site/siteFormat.js';
+import type { SiteRegistry } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { formatTime, plural } from '../format.js';

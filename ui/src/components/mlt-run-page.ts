@@ -4,7 +4,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { displayUri, metricValueFromJson, type SiteCommit, type SiteRun } from '../../../src/site/siteFormat.js';
+import { displayUri, metricValueFromJson, type SiteCommit, type SiteRun } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { site } from '../data/siteData.js';
 import { commitUrl, formatDuration, formatNumber, formatTime, safeHttpUrl } from '../format.js';
@@ -60,12 +60,12 @@ export class MltRunPage extends LitElement {
       const run = await site.run(runId);
       const manifest = await site.manifest();
       const experiment = manifest.experiments.find((e) => e.experimentId === run.info.experimentId);
-      const index = experiment ? await site.runsIndex(experiment.experimentId) : null;
+      const indexes = experiment ? await site.runsIndexes(experiment) : [];
       const parentId = run.tags['mlflow.parentRunId'] ?? null;
       const children: Loaded['children'] = [];
       let parentName: string | null = null;
       let parentKnown = false;
-      if (index) {
+      for (const index of indexes) {
         const parentCol = index.tags['mlflow.parentRunId'];
         for (let i = 0; i < index.count; i++) {
           if (parentCol?.[i] === runId) children.push({ runId: index.runId[i]!, name: index.runName[i] ?? index.runId[i]! });

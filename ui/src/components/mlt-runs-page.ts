@@ -6,7 +6,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Run } from '../../../src/format/entities.js';
-import type { SiteExperiment } from '../../../src/site/siteFormat.js';
+import type { SiteExperiment } from '../../../src/format/siteFormat.js';
 import { Loader } from '../data/Loader.js';
 import { UiError } from '../data/errors.js';
 import { indexToRuns, nestRuns, orderTerm, parseColumnId, parseOrderTerm, queryRuns, type QueryResult } from '../data/runsTable.js';
@@ -27,8 +27,18 @@ interface Loaded {
   experiments: SiteExperiment[];
   /** Ids asked for that the site does not have. */
   unknown: string[];
+  /** The runs loaded so far (a new array whenever a shard arrives). */
   runs: Run[];
+  /** Runs of all shards, as the manifest counts them. */
+  total: number;
+  /** Shards still loading; 0 when every run is in. */
+  pending: number;
+  /** Why some shards could not be loaded, if one failed. */
+  shardError: string | null;
 }
+
+/** Shards fetched at once while the table fills in. */
+const SHARDS_IN_FLIGHT = 4;
 
 const ATTRIBUTE_COLUMNS: Record<string, Omit<TableColumn, 'id'>> = {
   status: { label: 'Status', width: 100, numeric: false, sortable: true, text: (r) => r.info.status },
@@ -65,6 +75,8 @@ export class MltRunsPage extends LitElement {
       .filter input { flex: 1; font-family: var(--mono); font-size: 13px; }
       .filter-error { margin: 4px 0 0; font-size: 13px; }
       .count { color: var(--muted); margin-left: auto; }
+      .loading-runs { color: var(--muted); margin-left: auto; }
+      .loading-runs + .count { margin-left: 0; }
       mlt-runs-table { flex: 1; min-height: 200px; }
       .help { font-size: 12px; color: var(--muted); margin: 2px 0 0; }
       .note { border-left: 3px solid var(--border); padding: 2px 10px; margin: 4px 0; max-height: 8em; overflow: auto; }
@@ -78,17 +90,73 @@ export class MltRunsPage extends LitElement {
 
   private _data = new Loader<Loaded, [string, number]>(
     this,
-    async ([experimentIds]) => {
+    async ([experimentIds], signal) => {
       const manifest = await site.manifest();
       const ids = [...new Set(experimentIds.split(',').filter(Boolean))];
       const experiments = ids.map((id) => manifest.experiments.find((e) => e.experimentId === id)).filter((e): e is SiteExperiment => e !== undefined);
       const unknown = ids.filter((id) => !experiments.some((e) => e.experimentId === id));
       if (experiments.length === 0) throw new UiError(`No experiment with id ${ids.join(', ')} in this site.`, 'Not found', 404);
-      const indexes = await Promise.all(experiments.map((e) => site.runsIndex(e.experimentId)));
-      return { experiments, unknown, runs: indexes.flatMap((index, i) => indexToRuns(index, experiments[i]!)) };
+      // Newest runs first: the last shard of each experiment paints at once, the rest fill in.
+      const shards = experiments.flatMap((e) => Array.from({ length: e.shards }, (_, k) => ({ experiment: e, shard: e.shards - 1 - k })));
+      const first = shards.filter((s) => s.shard === s.experiment.shards - 1);
+      const indexes = await Promise.all(first.map((s) => site.runsShard(s.experiment.experimentId, s.shard)));
+      const loaded: Loaded = {
+        experiments,
+        unknown,
+        runs: indexes.flatMap((index, i) => indexToRuns(index, first[i]!.experiment)),
+        total: experiments.reduce((n, e) => n + e.runCount, 0),
+        pending: shards.length - first.length,
+        shardError: null,
+      };
+      void this._loadRest(loaded, shards.filter((s) => !first.includes(s)), signal);
+      return loaded;
     },
     () => [this.route.experimentId, this.generation],
   );
+
+  /**
+   * Fetches the remaining shards a few at a time and adds their runs to the table in batches that
+   * grow with it; shards that arrive while the table re-renders are added together at the next update.
+   */
+  private async _loadRest(loaded: Loaded, shards: { experiment: SiteExperiment; shard: number }[], signal: AbortSignal): Promise<void> {
+    // The first rows paint before anything else is fetched or parsed.
+    await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+    const arrived: Run[][] = [];
+    let next = 0;
+    const fetchOne = async (): Promise<void> => {
+      while (next < shards.length && !signal.aborted) {
+        const { experiment, shard } = shards[next++]!;
+        try {
+          arrived.push(indexToRuns(await site.runsShard(experiment.experimentId, shard), experiment));
+        } catch (err) {
+          loaded.shardError ??= (err as Error).message;
+          arrived.push([]);
+        }
+        flush();
+      }
+    };
+    let flushing = false;
+    let unflushed = shards.length;
+    const flush = () => {
+      // Each addition re-sorts every run loaded: add when the arrivals are half as many as those
+      // already in (or are the last), so a hundred shards cost a handful of sorts.
+      const waiting = arrived.reduce((n, runs) => n + runs.length, 0);
+      if (flushing || signal.aborted || (arrived.length < unflushed && waiting * 2 < loaded.runs.length)) return;
+      flushing = true;
+      // After the update in progress: a burst of shards becomes one re-sort, not one per shard.
+      void this.updateComplete.then(() => {
+        flushing = false;
+        if (signal.aborted || arrived.length === 0) return;
+        const batch = arrived.splice(0);
+        unflushed -= batch.length;
+        loaded.runs = loaded.runs.concat(...batch);
+        loaded.pending -= batch.length;
+        this.requestUpdate();
+        if (arrived.length) flush();
+      });
+    };
+    await Promise.all(Array.from({ length: Math.min(SHARDS_IN_FLIGHT, shards.length) }, fetchOne));
+  }
 
   private _memo: { runs: Run[]; filter: string; order: string; view: string; result: QueryResult } | null = null;
   private _debounce = 0;
@@ -162,7 +230,7 @@ export class MltRunsPage extends LitElement {
     ];
   }
 
-  private _body({ experiments, unknown, runs }: Loaded) {
+  private _body({ experiments, unknown, runs, total, pending, shardError }: Loaded) {
     const r = this.route;
     const result = this._query(runs);
     const keys = keySet(experiments);
@@ -207,12 +275,14 @@ export class MltRunsPage extends LitElement {
           <mlt-column-picker .groups=${this._groups(keys)} .chosen=${ids} @columns-changed=${(e: CustomEvent<string[]>) => this._go({ columns: e.detail }, true)}></mlt-column-picker>
           <button class="primary" ?disabled=${selected.size < 2} @click=${() => (location.hash = compareHref([...selected]))} aria-label=${`Compare ${selected.size} selected runs`}>Compare (${selected.size})</button>
           ${selected.size ? html`<button @click=${() => this._go({ selected: [] }, true)}>Clear selection</button>` : ''}
+          ${pending > 0 ? html`<span class="loading-runs" aria-live="polite">loading ${runs.length.toLocaleString('en-US')} of ${plural(total, 'run')}…</span>` : ''}
           <span class="count" role="status" aria-live="polite">${result.filterError ? `no runs: the filter does not parse (${plural(runs.length, 'run')} in all)` : `${result.runs.length.toLocaleString('en-US')} of ${plural(runs.length, 'run')}`}</span>
         </div>
         ${result.filterError
           ? html`<p class="filter-error error" role="alert">${result.filterError}</p>`
           : html`<p class="help" id="filter-help">Filter with MLflow's syntax: <span class="mono">metrics.val_loss &lt; 0.5 and params.l2 = '0' and tags.model_type = 'tree'</span>. Keys: ↑↓ move, Enter opens, Space selects, / searches.</p>`}
         ${result.orderError ? html`<p class="error" role="alert">${result.orderError}</p>` : ''}
+        ${shardError ? html`<p class="error shard-error" role="alert">Some runs could not be loaded: ${shardError}</p>` : ''}
       </div>
       <mlt-runs-table
         .rows=${rows}

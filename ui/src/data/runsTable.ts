@@ -4,7 +4,7 @@
  */
 import type { DatasetInput, Metric, Run, RunStatus, ViewType } from '../../../src/format/entities.js';
 import { compileRunFilter, compileRunOrder } from '../../../src/format/search/index.js';
-import { metricValueFromJson, stepFromJson, type RunsIndex, type SiteExperiment } from '../../../src/site/siteFormat.js';
+import { metricValueFromJson, stepFromJson, type RunsIndex, type SiteExperiment } from '../../../src/format/siteFormat.js';
 
 const CONTEXT_TAG = 'mlflow.data.context';
 

@@ -4,8 +4,8 @@
  */
 import {
   SITE_FORMAT, sitePaths,
-  type RunsIndex, type SiteLog, type SiteManifest, type SiteMetricHistories, type SiteRegistry, type SiteRun,
-} from '../../../src/site/siteFormat.js';
+  type RunsIndex, type SiteExperiment, type SiteLog, type SiteManifest, type SiteMetricHistories, type SiteRegistry, type SiteRun,
+} from '../../../src/format/siteFormat.js';
 import { UiError } from './errors.js';
 
 export class SiteData {
@@ -65,8 +65,14 @@ export class SiteData {
     return this.fetchJson(sitePaths.manifest);
   }
 
-  runsIndex(experimentId: string): Promise<RunsIndex> {
-    return this.json(sitePaths.runsIndex(experimentId));
+  /** One shard of an experiment's runs index. */
+  runsShard(experimentId: string, shard: number): Promise<RunsIndex> {
+    return this.json(sitePaths.runsShard(experimentId, shard));
+  }
+
+  /** Every shard of an experiment's runs index. */
+  runsIndexes(experiment: Pick<SiteExperiment, 'experimentId' | 'shards'>): Promise<RunsIndex[]> {
+    return Promise.all(Array.from({ length: experiment.shards }, (_, k) => this.runsShard(experiment.experimentId, k)));
   }
 
   run(runId: string): Promise<SiteRun> {
@@ -105,7 +111,7 @@ export function describeDataFile(path: string): string {
   if (path === sitePaths.manifest) return 'the site manifest';
   if (path === sitePaths.registry) return 'the model registry';
   if (path === sitePaths.log) return 'the tracking history';
-  if ((m = /\/experiments\/([^/]+)\/runs\.json$/.exec(path))) return `the runs of experiment ${decodeURIComponent(m[1]!)}`;
+  if ((m = /\/experiments\/([^/]+)\/runs-\d+\.json$/.exec(path))) return `the runs of experiment ${decodeURIComponent(m[1]!)}`;
   if ((m = /\/runs\/([^/]+)\/run\.json$/.exec(path))) return `run ${decodeURIComponent(m[1]!)}`;
   if ((m = /\/runs\/([^/]+)\/metrics\.json$/.exec(path))) return `the metric histories of run ${decodeURIComponent(m[1]!)}`;
   return 'a data file';

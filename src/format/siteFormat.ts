@@ -1,11 +1,14 @@
 /**
  * The static site's data files (spec/site.md), defined once: their shapes and where they live.
- * Shared by the builder (src/site, Node) and the app (ui/, browser), so this file imports nothing
+ * Shared by the builder (src/site, Node) and the app (ui/, browser): it lives in the format layer, imports nothing
  * and uses no Node API: the UI's type check (ui/tsconfig.json, no Node types) compiles it too.
  */
 
 /** Written into every data file; a reader refuses a format it does not know. */
-export const SITE_FORMAT = 'mltrack-site/1';
+export const SITE_FORMAT = 'mltrack-site/2';
+
+/** Runs per shard of an experiment's runs index: small enough that the first one paints at once. */
+export const RUNS_PER_SHARD = 1000;
 
 /** Folder of the data files inside the site. */
 export const DATA_DIR = 'data';
@@ -15,7 +18,8 @@ export const sitePaths = {
   manifest: `${DATA_DIR}/site.json`,
   registry: `${DATA_DIR}/registry.json`,
   log: `${DATA_DIR}/log.json`,
-  runsIndex: (experimentId: string) => `${DATA_DIR}/experiments/${experimentId}/runs.json`,
+  /** Shard `shard` (0-based, of `SiteExperiment.shards`) of an experiment's runs index. */
+  runsShard: (experimentId: string, shard: number) => `${DATA_DIR}/experiments/${experimentId}/runs-${shard}.json`,
   run: (runId: string) => `${DATA_DIR}/runs/${runId}/run.json`,
   metrics: (runId: string) => `${DATA_DIR}/runs/${runId}/metrics.json`,
   /** Folder of a run's copied artifacts; each file keeps its artifact path below it (see `ArtifactEntry.href`). */
@@ -47,6 +51,12 @@ export interface SiteExperiment {
   tags: Record<string, string>;
   /** Runs in its index, deleted ones included. */
   runCount: number;
+  /**
+   * Shard files of its runs index (`runs-0.json` … `runs-<shards-1>.json`). A full build orders runs
+   * by start time, so the last shard holds the newest runs; an incremental build adds new runs to the
+   * last shard. The app loads the last shard first.
+   */
+  shards: number;
   activeRunCount: number;
   /** Latest run start time, ms; null without runs. */
   lastRunStart: number | null;
@@ -75,13 +85,14 @@ export interface SiteManifest {
 }
 
 /**
- * `data/experiments/<id>/runs.json`: every run of an experiment as columns (one array per field,
- * all `count` long, index i is run i). Compact, and cheap to turn into MLflow `Run` objects so the
- * browser evaluates filters and order_by with the CLI's own code.
+ * `data/experiments/<id>/runs-<shard>.json`: up to `RUNS_PER_SHARD` runs of an experiment as columns
+ * (one array per field, all `count` long, index i is run i). Compact, and cheap to turn into MLflow
+ * `Run` objects so the browser evaluates filters and order_by with the CLI's own code.
  */
 export interface RunsIndex {
   format: typeof SITE_FORMAT;
   experimentId: string;
+  shard: number;
   count: number;
   runId: string[];
   runName: (string | null)[];
@@ -98,6 +109,72 @@ export interface RunsIndex {
   tags: Record<string, (string | null)[]>;
   /** Dataset inputs per run as `[name, digest, context]` triples (context: the `mlflow.data.context` input tag, or null). */
   datasets: [string, string, string | null][][];
+}
+
+/** One run of a runs index: a row of its columns. */
+export interface IndexRow {
+  runId: string;
+  runName: string | null;
+  status: string;
+  lifecycleStage: string;
+  userId: string;
+  startTime: number;
+  endTime: number | null;
+  artifactUri: string | null;
+  metrics: Record<string, { value: JsonMetricValue; step: JsonStep }>;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  datasets: [string, string, string | null][];
+}
+
+/** Rows as one shard's columns. */
+export function rowsToIndex(experimentId: string, shard: number, rows: readonly IndexRow[]): RunsIndex {
+  const n = rows.length;
+  const index: RunsIndex = {
+    format: SITE_FORMAT, experimentId, shard, count: n,
+    runId: [], runName: [], status: [], lifecycleStage: [], userId: [], startTime: [], endTime: [], artifactUri: [],
+    metrics: {}, params: {}, tags: {}, datasets: [],
+  };
+  const column = <T>(): (T | null)[] => new Array<T | null>(n).fill(null);
+  rows.forEach((row, i) => {
+    index.runId.push(row.runId);
+    index.runName.push(row.runName);
+    index.status.push(row.status);
+    index.lifecycleStage.push(row.lifecycleStage);
+    index.userId.push(row.userId);
+    index.startTime.push(row.startTime);
+    index.endTime.push(row.endTime);
+    index.artifactUri.push(row.artifactUri);
+    index.datasets.push(row.datasets);
+    for (const [key, m] of Object.entries(row.metrics)) {
+      const col = (index.metrics[key] ??= { value: column(), step: column() });
+      col.value[i] = m.value;
+      col.step[i] = m.step;
+    }
+    for (const [key, v] of Object.entries(row.params)) (index.params[key] ??= column())[i] = v;
+    for (const [key, v] of Object.entries(row.tags)) (index.tags[key] ??= column())[i] = v;
+  });
+  return index;
+}
+
+/** A shard's columns back as rows (an incremental build keeps the unchanged ones). */
+export function indexToRows(index: RunsIndex): IndexRow[] {
+  const rows: IndexRow[] = [];
+  for (let i = 0; i < index.count; i++) {
+    const row: IndexRow = {
+      runId: index.runId[i]!, runName: index.runName[i] ?? null, status: index.status[i]!, lifecycleStage: index.lifecycleStage[i]!,
+      userId: index.userId[i]!, startTime: index.startTime[i]!, endTime: index.endTime[i] ?? null, artifactUri: index.artifactUri[i] ?? null,
+      metrics: {}, params: {}, tags: {}, datasets: index.datasets[i] ?? [],
+    };
+    for (const [key, col] of Object.entries(index.metrics)) {
+      const value = col.value[i];
+      if (value !== null && value !== undefined) row.metrics[key] = { value, step: col.step[i] ?? 0 };
+    }
+    for (const [key, col] of Object.entries(index.params)) if (col[i] !== null && col[i] !== undefined) row.params[key] = col[i]!;
+    for (const [key, col] of Object.entries(index.tags)) if (col[i] !== null && col[i] !== undefined) row.tags[key] = col[i]!;
+    rows.push(row);
+  }
+  return rows;
 }
 
 export interface SiteMetric {
