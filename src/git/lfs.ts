@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'n
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fail } from '../format/errors.js';
+import { commonGitDir } from './objects.js';
 import type { GitRepo } from './repo.js';
 
 const run = promisify(execFile);
@@ -35,7 +36,7 @@ export function largeArtifactError(path: string, size: number, threshold: number
 }
 
 export function lfsObjectPath(gitdir: string, oid: string): string {
-  return join(gitdir, 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
+  return join(commonGitDir(gitdir), 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
 }
 
 /** Copy a file into the LFS object store and return its pointer text. */
@@ -64,7 +65,7 @@ export function parseLfsPointer(bytes: Uint8Array): { oid: string; size: number 
 export const LFS_ATTRIBUTES = 'mlruns/**/artifacts/** filter=lfs diff=lfs merge=lfs -text\n';
 
 export function usesLfs(gitdir: string): boolean {
-  return existsSync(join(gitdir, 'lfs', 'objects'));
+  return existsSync(join(commonGitDir(gitdir), 'lfs', 'objects'));
 }
 
 export async function lfsPush(repo: GitRepo, remote: string, ref: string): Promise<void> {

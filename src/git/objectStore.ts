@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { fail } from '../format/errors.js';
-import { findTreeEntry, parseTree, type TreeEntry } from './objects.js';
+import { findTreeEntry, objectsDir, commonGitDir, parseTree, type TreeEntry } from './objects.js';
 
 type IsomorphicGit = typeof import('isomorphic-git')['default'];
 let loading: Promise<IsomorphicGit> | null = null;
@@ -46,7 +46,7 @@ export class ObjectReader {
   private loose(oid: string): { type: string; content: Buffer } | null {
     let data: Buffer;
     try {
-      data = inflateSync(fs.readFileSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
+      data = inflateSync(fs.readFileSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2))));
     } catch {
       return null;
     }
@@ -61,7 +61,7 @@ export class ObjectReader {
       let object = this.loose(oid);
       if (!object) {
         const git = await isomorphicGit();
-        const read = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.cache });
+        const read = await git.readObject({ fs, gitdir: commonGitDir(this.gitdir), oid, format: 'content', cache: this.cache });
         object = { type: read.type, content: Buffer.from(read.object as Uint8Array) };
       }
       if (object.type !== 'tree') throw fail('INVALID_STATE', `git object ${oid} is a ${object.type}, not a tree`);
@@ -89,7 +89,7 @@ export class ObjectReader {
     const object = this.loose(oid);
     if (object?.type === 'blob') return object.content;
     const git = await isomorphicGit();
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { blob } = await git.readBlob({ fs, gitdir: commonGitDir(this.gitdir), oid, cache: this.cache });
     return blob;
   }
 
@@ -97,7 +97,7 @@ export class ObjectReader {
     const object = this.loose(oid);
     if (object?.type === 'commit') return parseCommit(object.content.toString('utf8'));
     const git = await isomorphicGit();
-    const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { commit } = await git.readCommit({ fs, gitdir: commonGitDir(this.gitdir), oid, cache: this.cache });
     return { tree: commit.tree, parents: commit.parent, message: commit.message, author: commit.author };
   }
 

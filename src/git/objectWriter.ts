@@ -11,7 +11,7 @@ import { deflateSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { fail } from '../format/errors.js';
 import { faultPoint } from '../store/faultPoint.js';
-import { hashObject, writeObject, type ObjectType } from './objects.js';
+import { hashObject, objectsDir, writeObject, type ObjectType } from './objects.js';
 
 /** Below this many new objects a commit writes loose ones (no git process to start). */
 const PACK_ABOVE = 512;
@@ -72,7 +72,7 @@ export class ObjectWriter {
     const oid = hashObject(type, content);
     if (this.seen.has(oid)) return oid;
     this.seen.add(oid);
-    if (existsSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)))) return oid;
+    if (existsSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)))) return oid;
     if (this.pack) {
       if (!this.packed(oid)) this.append(type, content);
     } else {
@@ -88,7 +88,7 @@ export class ObjectWriter {
 
   private packed(oid: string): boolean {
     if (!this.packs) {
-      const dir = join(this.gitdir, 'objects', 'pack');
+      const dir = join(objectsDir(this.gitdir), 'pack');
       const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.idx')) : [];
       this.packs = names.map((n) => PackIndex.read(join(dir, n))).filter((p): p is PackIndex => p !== null);
     }
@@ -154,7 +154,7 @@ export class ObjectWriter {
     }
     faultPoint('pack:before-install');
     // git's own order: the pack, then its index (a pack is used only once its index exists).
-    const target = join(this.gitdir, 'objects', 'pack', `pack-${checksum}`);
+    const target = join(objectsDir(this.gitdir), 'pack', `pack-${checksum}`);
     mkdirSync(join(target, '..'), { recursive: true });
     renameSync(path, `${target}.pack`);
     renameSync(idx, `${target}.idx`);

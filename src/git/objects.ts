@@ -4,8 +4,8 @@
  * stays with isomorphic-git, which also understands packfiles.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { faultPoint } from '../store/faultPoint.js';
 
@@ -16,10 +16,34 @@ export function hashObject(type: ObjectType, content: Uint8Array): string {
   return createHash('sha1').update(header).update(content).digest('hex');
 }
 
+const commonDirs = new Map<string, string>();
+
+/**
+ * The git directory that holds the objects (and LFS's): a linked worktree's own git directory
+ * (`.git/worktrees/<name>`) names it in its `commondir` file, as git itself reads it.
+ */
+export function commonGitDir(gitdir: string): string {
+  let common = commonDirs.get(gitdir);
+  if (common === undefined) {
+    try {
+      common = resolve(gitdir, readFileSync(join(gitdir, 'commondir'), 'utf8').trim());
+    } catch {
+      common = gitdir;
+    }
+    commonDirs.set(gitdir, common);
+  }
+  return common;
+}
+
+/** The objects folder of the repository whose git directory is `gitdir`. */
+export function objectsDir(gitdir: string): string {
+  return join(commonGitDir(gitdir), 'objects');
+}
+
 /** Writes the object unless the repository has it loose already; returns its id. */
 export function writeObject(gitdir: string, type: ObjectType, content: Uint8Array): string {
   const oid = hashObject(type, content);
-  const dir = join(gitdir, 'objects', oid.slice(0, 2));
+  const dir = join(objectsDir(gitdir), oid.slice(0, 2));
   const path = join(dir, oid.slice(2));
   if (existsSync(path)) return oid;
   mkdirSync(dir, { recursive: true });
