@@ -28,10 +28,16 @@ export async function createExperiment(core: StoreCore, name: string, options: {
   const location = options.artifactLocation
     ? resolveArtifactLocation(options.artifactLocation)
     : pathToFileUri(options.artifactRoot ? join(resolve(options.artifactRoot), id) : core.abs(id));
-  mkdirSync(core.abs(id), { recursive: true });
-  for (const [key, value] of Object.entries(tags)) core.writeValue(id, TAGS_DIR, key, value);
-  // meta.yaml last: until it exists, readers skip the directory.
-  core.writeExperimentMeta(id, { experimentId: id, name, artifactLocation: location, lifecycleStage: 'active', creationTime: now, lastUpdateTime: now });
+  try {
+    mkdirSync(core.abs(id), { recursive: true });
+    for (const [key, value] of Object.entries(tags)) core.writeValue(id, TAGS_DIR, key, value);
+    // meta.yaml last: until it exists, readers skip the directory.
+    core.writeExperimentMeta(id, { experimentId: id, name, artifactLocation: location, lifecycleStage: 'active', creationTime: now, lastUpdateTime: now });
+  } catch (err) {
+    // An experiment that could not be written whole leaves no folder behind (the id is new: nothing else is in it).
+    rmSync(core.abs(id), { recursive: true, force: true });
+    throw err;
+  }
   return id;
 }
 

@@ -55,10 +55,16 @@ export async function createRun(core: StoreCore, input: CreateRunInput): Promise
     artifactUri: `${experiment.artifactLocation.replace(/\/+$/, '')}/${runId}/${ARTIFACTS_DIR}`,
     lifecycleStage: 'active',
   };
-  for (const sub of RUN_SUBDIRS) mkdirSync(join(core.abs(runDir), sub), { recursive: true });
-  for (const [key, value] of Object.entries(tags)) core.writeValue(runDir, TAGS_DIR, key, value);
-  // meta.yaml last: a run directory without it is skipped by every reader.
-  core.writeRunMeta(runDir, info);
+  try {
+    for (const sub of RUN_SUBDIRS) mkdirSync(join(core.abs(runDir), sub), { recursive: true });
+    for (const [key, value] of Object.entries(tags)) core.writeValue(runDir, TAGS_DIR, key, value);
+    // meta.yaml last: a run directory without it is skipped by every reader.
+    core.writeRunMeta(runDir, info);
+  } catch (err) {
+    // A run that could not be written whole (a full disk, a refused write) leaves no folder behind.
+    rmSync(core.abs(runDir), { recursive: true, force: true });
+    throw err;
+  }
   core.runCache.set(runId, { experimentDir: found.dir, dir: runDir, experimentId });
   return { info, data: { metrics: {}, params: {}, tags }, inputs: [] };
 }

@@ -43,6 +43,8 @@ const cases: Array<{ what: string; args: (runId: string) => string[]; fault: str
   { what: 'a metric append', args: run('log-metric', 'loss', '2', '--step', '1'), fault: 'write:append:1:ENOSPC', code: 'NO_SPACE', errno: 'ENOSPC' },
   { what: 'a param (created exclusively)', args: run('log-param', 'lr', '0.1'), fault: 'write:before-link:1:EROFS', code: 'FILE_ACCESS_DENIED', errno: 'EROFS' },
   { what: 'a new registered model', args: () => ['models', 'create', 'churn'], fault: 'write:before-rename:1:ENOSPC', code: 'NO_SPACE', errno: 'ENOSPC' },
+  { what: 'a new run (its first file)', args: () => ['start-run', '-n', 'late'], fault: 'write:before-rename:1:ENOSPC', code: 'NO_SPACE', errno: 'ENOSPC' },
+  { what: 'a new experiment (its meta.yaml)', args: () => ['experiments', 'create', 'late'], fault: 'write:before-rename:1:EACCES', code: 'FILE_ACCESS_DENIED', errno: 'EACCES' },
   { what: 'a run end (its meta.yaml)', args: run('end-run'), fault: 'write:before-rename:1:EROFS', code: 'FILE_ACCESS_DENIED', errno: 'EROFS' },
 ];
 
