@@ -5,15 +5,15 @@
  * before and after) shows nothing written outside mlruns/, .git and the output folders, and no
  * planted secret appears in any output or site file.
  */
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRegistryTag } from '../../src/format/registryTags.js';
 import { buildHostileCorpus, TreeCrafter, type HostileCase } from '../helpers/hostileTrees.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { scanTree } from '../helpers/snapshot.js';
 import { isolatedEnv } from '../helpers/env.js';
 
 const MAX_BLOB = 4096;
@@ -28,17 +28,6 @@ let runId: string;
 const saved: Record<string, string | undefined> = {};
 const outputs: string[] = [];
 
-/** Every file below `dir`: path -> mtime and content hash (links: their target). */
-function scan(dir: string, into = new Map<string, string>()): Map<string, string> {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const stat = lstatSync(path);
-    if (stat.isDirectory()) scan(path, into);
-    else if (stat.isSymbolicLink()) into.set(path, `link ${readlinkSync(path)}`);
-    else into.set(path, `${stat.mtimeMs} ${createHash('sha1').update(readFileSync(path)).digest('hex')}`);
-  }
-  return into;
-}
 
 /** Paths a command may write: the project's mlruns and git folders, and the output folders below `out/`. */
 const allowed = (path: string) => [join(proj, 'mlruns'), join(proj, '.git'), join(home, 'out')].some((dir) => path === dir || path.startsWith(dir + '/'));
@@ -127,7 +116,7 @@ describe('a hostile remote', () => {
   it('each case ends in a stable code through --rev reads, site build --rev, publish, pull and checkout-source, writing nothing outside', async () => {
     const seen: string[] = [];
     for (const [i, c] of cases.entries()) {
-      const before = scan(home);
+      const before = scanTree(home);
       const list = await cli(['runs', 'list', '--rev', c.ref, '--json']);
       const out = join(home, 'out', `site-${i}`);
       const site = await cli(['site', 'build', '--rev', c.ref, '--out', out]);
@@ -138,10 +127,10 @@ describe('a hostile remote', () => {
         // pull: refused whole, before the branch moves or anything is written, .git/config and hooks included.
         git('push', '-q', '--force', 'origin', `refs/heads/${c.ref}:refs/heads/mltrack`);
         const branchBefore = git('rev-parse', 'refs/heads/mltrack');
-        const kept = [...scan(proj)].filter(([path]) => !/\/\.git\/(objects|refs|logs|FETCH_HEAD|ORIG_HEAD|packed-refs|mltrack)/.test(path));
+        const kept = [...scanTree(proj)].filter(([path]) => !/\/\.git\/(objects|refs|logs|FETCH_HEAD|ORIG_HEAD|packed-refs|mltrack)/.test(path));
         results.pull = (await cli(['pull'])).error;
         expect(git('rev-parse', 'refs/heads/mltrack'), `${c.name}: pull moved the branch`).toBe(branchBefore);
-        const after = scan(proj);
+        const after = scanTree(proj);
         expect(kept.filter(([path, sig]) => after.get(path) !== sig).map(([path]) => path), `${c.name}: pull changed files`).toEqual([]);
       }
       if (c.checkout) {
@@ -162,7 +151,7 @@ describe('a hostile remote', () => {
         expect(() => git('rev-parse', '--verify', '-q', `refs/heads/${branch}`), `${c.name}: published`).toThrow();
         expect(site.stderr.trim().split('\n')).toHaveLength(1);
       }
-      expect(changesOutside(before, scan(home)), c.name).toEqual([]);
+      expect(changesOutside(before, scanTree(home)), c.name).toEqual([]);
     }
     // Nothing crafted was written anywhere a later git command would run it.
     expect(existsSync('/tmp/pwned')).toBe(false);
@@ -185,14 +174,14 @@ describe('a hostile remote', () => {
     try {
       for (const [i, uri] of [`file://${home}/.ssh`, `file://${home}/.aws`, 'file:///proc/self'].entries()) {
         writeFileSync(metaPath, original.replace(/^artifact_uri: .*$/m, `artifact_uri: ${uri}`));
-        const before = scan(home);
+        const before = scanTree(home);
         const out = join(home, 'out', `worktree-${i}`);
         expect((await cli(['site', 'build', '--out', out])).error).toBe('OK');
         const runFile = readdirSync(join(out, 'data', 'runs')).map((r) => join(out, 'data', 'runs', r, 'run.json')).find((f) => existsSync(f))!;
         expect(JSON.parse(readFileSync(runFile, 'utf8')).artifacts.unavailable).toMatch(/outside the mlruns tree/);
         const verify = await cli(['verify', '--json']);
         expect(verify.stdout).toContain('UNSAFE_ARTIFACT');
-        expect(changesOutside(before, scan(home))).toEqual([]);
+        expect(changesOutside(before, scanTree(home))).toEqual([]);
       }
     } finally {
       writeFileSync(metaPath, original);
@@ -202,12 +191,12 @@ describe('a hostile remote', () => {
     symlinkSync(join(home, '.ssh', 'id_rsa'), join(artifacts, 'key'));
     symlinkSync(join(home, '.aws'), join(artifacts, 'aws'));
     try {
-      const before = scan(home);
+      const before = scanTree(home);
       const out = join(home, 'out', 'worktree-links');
       expect((await cli(['site', 'build', '--out', out])).error).toBe('OK');
       const run = JSON.parse(readFileSync(join(out, 'data', 'runs', runId, 'run.json'), 'utf8')) as { artifacts: { files: { path: string; href: string | null }[] } };
       expect(run.artifacts.files.map((f) => f.path)).toEqual(['model.txt']);
-      expect(changesOutside(before, scan(home))).toEqual([]);
+      expect(changesOutside(before, scanTree(home))).toEqual([]);
     } finally {
       rmSync(join(artifacts, 'key'));
       rmSync(join(artifacts, 'aws'));
@@ -223,7 +212,7 @@ describe('a hostile remote', () => {
   });
 
   it('no planted secret appears in any output, site or published file', () => {
-    const files = [...scan(join(home, 'out')).keys()].filter((p) => !lstatSync(p).isSymbolicLink());
+    const files = [...scanTree(join(home, 'out')).keys()].filter((p) => !lstatSync(p).isSymbolicLink());
     const published = git('for-each-ref', '--format=%(objectname)', 'refs/heads/pages-*').split('\n').filter(Boolean);
     const blobs = published.flatMap((c) => git('ls-tree', '-r', c).split('\n')).map((l) => l.split(/\s+/)[2]!).filter(Boolean);
     const texts = [...outputs, ...files.map((f) => readFileSync(f, 'latin1')), ...blobs.map((b) => git('cat-file', 'blob', b))];

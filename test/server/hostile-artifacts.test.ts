@@ -6,25 +6,15 @@
  * Each is refused with a stable code and MLflow's HTTP status; a sentinel scan of the scratch HOME
  * shows nothing written there, and no reply carries the planted secret.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scanTree } from '../helpers/snapshot.js';
 import { isolatedEnv, tempDir } from '../helpers/env.js';
 import { call, startServerProcess } from '../helpers/server.js';
 
 const SECRET = 'AKIA-SENTINEL-SECRET-4242';
 
-function scan(dir: string, into = new Map<string, string>()): Map<string, string> {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const stat = lstatSync(path);
-    if (stat.isDirectory()) scan(path, into);
-    else if (stat.isSymbolicLink()) into.set(path, `link ${readlinkSync(path)}`);
-    else into.set(path, `${stat.mtimeMs} ${createHash('sha1').update(readFileSync(path)).digest('hex')}`);
-  }
-  return into;
-}
 
 describe('hostile artifact paths through the server', () => {
   it('are refused with a stable code and status; nothing outside the artifact folder is read or written', async () => {
@@ -54,7 +44,7 @@ describe('hostile artifact paths through the server', () => {
       writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: ${uri}`));
       elsewhere[what] = id;
     }
-    const before = scan(home);
+    const before = scanTree(home);
     const replies: string[] = [];
 
     const cases: Array<[method: string, path: string, status: number, code: string]> = [
@@ -121,7 +111,7 @@ describe('hostile artifact paths through the server', () => {
     expect((await fetch(`${server.url}/get-artifact?run_uuid=${run}&path=${encodeURIComponent('%2e%2e/%2e%2e/meta.yaml')}`)).status).toBe(404);
 
     for (const text of replies) expect(text).not.toContain(SECRET);
-    expect(scan(home)).toEqual(before);
+    expect(scanTree(home)).toEqual(before);
     expect(existsSync('/tmp/planted.txt')).toBe(false);
     expect(readFileSync(join(dir, 'mlruns', '0', run, 'meta.yaml'), 'utf8')).toContain(`run_id: ${run}`);
     // One line per refusal at most, and no internal errors.
