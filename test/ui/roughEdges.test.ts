@@ -217,10 +217,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the UI\'s rough edges
       await expect.poll(countText).toBe('14 of 14 runs');
       await page.locator('mlt-column-picker summary').click();
       const panel = page.locator('mlt-column-picker .panel');
-      const box = (await panel.boundingBox())!;
-      expect(box.x).toBeGreaterThanOrEqual(0);
-      expect(box.x + box.width).toBeLessThanOrEqual(700);
-      expect(box.y + box.height).toBeLessThanOrEqual(500);
+      // The panel is placed on the details' toggle event, a task after the click: poll until it has been.
+      const onScreen = async () => {
+        const box = (await panel.boundingBox())!;
+        return box.x >= 0 && box.x + box.width <= 700 && box.y + box.height <= 500;
+      };
+      await expect.poll(onScreen).toBe(true);
       // The last option can be reached by scrolling the panel itself.
       const last = panel.locator('label').last();
       await last.scrollIntoViewIfNeeded();
