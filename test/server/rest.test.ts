@@ -76,6 +76,26 @@ describe('experiments', () => {
   });
 });
 
+describe("MLflow 1.x's experiments/list and the version probe", () => {
+  it('lists by view type, refuses an unknown one, and /version answers in text', async () => {
+    await fresh();
+    const kept = (await api('POST', '/experiments/create', { name: 'kept' })).body.experiment_id as string;
+    const gone = (await api('POST', '/experiments/create', { name: 'gone' })).body.experiment_id as string;
+    expect((await api('POST', '/experiments/delete', { experiment_id: gone })).status).toBe(200);
+    const names = async (viewType?: string) =>
+      ((await api('GET', '/experiments/list', viewType ? { view_type: viewType } : {})).body.experiments as { name: string; experiment_id: string }[]).map((e) => e.name).sort();
+    expect(await names()).toEqual(['Default', 'kept']);
+    expect(await names('DELETED_ONLY')).toEqual(['gone']);
+    expect(await names('ALL')).toEqual(['Default', 'gone', 'kept']);
+    expect(kept).not.toBe(gone);
+    expectError(await api('GET', '/experiments/list', { view_type: 'SOMETIMES' }), 400, 'INVALID_PARAMETER_VALUE');
+    const version = await fetch(`${server.url}/version`);
+    expect(version.status).toBe(200);
+    expect(version.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await version.text()).toBe('mltrack');
+  });
+});
+
 describe('runs, metrics, params, tags, batches, inputs, log-model', () => {
   it('every run endpoint, with MLflow errors; the tree passes verify', async () => {
     await fresh();
