@@ -7,9 +7,11 @@
  * logged models and their run links) is reported, not written.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Metric, Step } from '../format/entities.js';
 import { fail } from '../format/errors.js';
+import { faultPoint } from '../store/faultPoint.js';
 import { FileStore } from '../store/FileStore.js';
 import { FsTreeReader } from '../store/FsTreeReader.js';
 import { LoggedModelReader } from '../store/LoggedModelReader.js';
@@ -60,10 +62,10 @@ function latestOf(rows: Metric[]): Metric {
 
 export async function exportSqlite(options: { uri: string; mlruns: string; force?: boolean; onProgress?: (done: number, total: number) => void }): Promise<ExportResult> {
   const path = sqlitePathFromUri(options.uri);
-  if (existsSync(path)) {
-    if (!options.force) throw fail('ALREADY_EXISTS', `${path} exists; mltrack export writes a new database (--force replaces it)`, { path });
-    rmSync(path);
-  }
+  if (existsSync(path) && !options.force) throw fail('ALREADY_EXISTS', `${path} exists; mltrack export writes a new database (--force replaces it)`, { path });
+  // Written beside the target and renamed over it last: a failed or killed export leaves the old
+  // database (with --force) or nothing at the path, never half a database.
+  const partial = join(dirname(path), `.${basename(path)}.mltrack-partial-${process.pid}-${randomUUID().slice(0, 8)}`);
   const store = new FileStore(options.mlruns);
   const reader = new FsTreeReader(options.mlruns);
   const registry = new RegistryReader(reader);
@@ -79,7 +81,7 @@ export async function exportSqlite(options: { uri: string; mlruns: string; force
   const nonNumeric = experiments.filter((e) => !/^\d+$/.test(e.experimentId));
   if (nonNumeric.length) omitted.push({ kind: 'experiments', count: nonNumeric.length, reason: `ids MLflow's SQL schema cannot hold (INTEGER ids only; e.g. ${nonNumeric[0]!.experimentId})` });
 
-  const db = createMlflowDb(path);
+  const db = createMlflowDb(partial);
   try {
     db.exec(MLFLOW_2_SCHEMA);
     db.prepare('INSERT INTO alembic_version (version_num) VALUES (?)').run(MLFLOW_2_REVISION);
@@ -133,6 +135,7 @@ export async function exportSqlite(options: { uri: string; mlruns: string; force
         for (const [k, v] of Object.entries(run.data.params)) q.param.run(k, v, r.runId);
         for (const [k, v] of Object.entries(run.data.tags)) q.tag.run(k, v, r.runId);
         counts.runs++;
+        faultPoint('export:run');
         counts.params += Object.keys(run.data.params).length;
         counts.tags += Object.keys(run.data.tags).length;
         for (const key of Object.keys(run.data.metrics)) {
@@ -172,12 +175,14 @@ export async function exportSqlite(options: { uri: string; mlruns: string; force
       counts.modelVersions++;
     }
     commit.run();
-  } catch (err) {
     db.close();
-    rmSync(path, { force: true }); // never leave half a database behind
+    faultPoint('export:before-rename');
+    renameSync(partial, path);
+  } catch (err) {
+    if (db.open) db.close();
+    rmSync(partial, { force: true });
     throw err;
   }
-  db.close();
 
   const loggedModels = await new LoggedModelReader(reader).listAllLoggedModels();
   if (loggedModels.length) omitted.push({ kind: 'logged models', count: loggedModels.length, reason: 'MLflow 3.x logged models (and their run links) have no table in the 2.x schema (f5a4f2784254) the export writes' });

@@ -2,13 +2,13 @@
  * `mltrack export sqlite:///PATH`: the tree imported from MLflow's own database, exported to MLflow's
  * 2.x schema and imported again, reads the same; the file has MLflow's tables and alembic revision.
  */
-import { cpSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { pathToFileUri } from '../../src/format/fileUri.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { git, isolatedEnv, tempDir } from '../helpers/env.js';
 import { readWholeTree } from './readWholeTree.js';
 
@@ -88,5 +88,38 @@ describe('export options', () => {
     const bad = await runCli(['export', 'postgresql://db/mlflow'], p);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^mltrack: error INVALID_ARGUMENT: Unsupported target/);
+  });
+});
+
+describe('an export that fails or is killed part-way', () => {
+  it('leaves the database it would replace (--force) or nothing at the path, and no partial file after a failure', async () => {
+    const a = project();
+    const data = join(a.dir, 'source');
+    mkdirSync(data);
+    cpSync(join(FIXTURES, 'v2'), join(data, 'v2'), { recursive: true });
+    expect((await runCli(['import', `sqlite:///${join(data, 'v2', 'mlflow.db')}`, '--rebase', `/data/mlflow-sqlite=${data}`, '--no-commit'], a)).code).toBe(0);
+    const exported = join(a.dir, 'exported.db');
+    expect((await runCli(['export', 'sqlite:///exported.db'], a)).code).toBe(0);
+    const before = readFileSync(exported);
+    const cli = (args: string[], fault: string) => spawnCli(args, { cwd: a.dir, env: { ...a.env, MLTRACK_FAULT: fault } });
+
+    // Killed after a few runs: the old database is untouched, and a new path stays empty.
+    expect(cli(['export', 'sqlite:///exported.db', '--force'], 'export:run:3').code).not.toBe(0);
+    expect(readFileSync(exported).equals(before)).toBe(true);
+    expect(cli(['export', 'sqlite:///fresh.db'], 'export:before-rename').code).not.toBe(0);
+    expect(existsSync(join(a.dir, 'fresh.db'))).toBe(false);
+
+    // A write refused at the end: one line with its code, the old database kept, the partial file removed.
+    const partials = () => readdirSync(a.dir).filter((n) => n.includes('mltrack-partial'));
+    const leftFromKills = partials().length;
+    const refused = cli(['export', 'sqlite:///exported.db', '--force'], 'export:before-rename:1:ENOSPC');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^mltrack: error NO_SPACE: [^\n]*\n$/);
+    expect(readFileSync(exported).equals(before)).toBe(true);
+    expect(partials().length).toBe(leftFromKills);
+
+    // Once the fault is gone, the replacement lands whole.
+    expect(spawnCli(['export', 'sqlite:///exported.db', '--force'], { cwd: a.dir, env: a.env }).code).toBe(0);
+    expect(tables(exported)).toEqual(tables(join(FIXTURES, 'v2', 'mlflow.db')));
   });
 });
