@@ -48,6 +48,10 @@ const QUERIES: Omit<SearchRunsInput, 'experimentIds'>[] = [
   { filter: "attributes.run_name LIKE 'r%'" },
   { filter: "tags.mlflow.runName = 'r1'" },
   { filter: 'attributes.status = "FINISHED"', orderBy: ['attributes.end_time DESC'] },
+  // Several clauses: a run one clause rejects is decided by that clause's files alone.
+  { filter: "tags.a = 'x1' and metrics.a > 0", orderBy: ['params.b ASC'] },
+  { filter: "params.a = 'p1' and tags.b != 'w' and metrics.b >= 0", orderBy: ['metrics.a DESC'] },
+  { filter: "metrics.c < 3 and attributes.status = 'RUNNING'" },
 ];
 
 /** MLflow's writer: value files written in place (open 'w'), metric lines appended, meta.yaml rewritten in place. */

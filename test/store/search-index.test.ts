@@ -64,6 +64,14 @@ describe('search index', () => {
   it.each([
     ['truncated', (p: string) => writeFileSync(p, readFileSync(p).subarray(0, Math.floor(statSync(p).size / 2)))],
     ['damaged in a section', (p: string) => { const b = readFileSync(p); b[b.length - 10] ^= 0xff; writeFileSync(p, b); }],
+    ['damaged in every run\'s blob (read one run at a time, each checked by its CRC)', (p: string) => {
+      const b = readFileSync(p);
+      const headLength = b.readUInt32LE(8);
+      const header = JSON.parse(b.subarray(12, 12 + headLength).toString('utf8'));
+      const [offset, length] = header.sections.blobs;
+      for (let at = 12 + headLength + offset + 3; at < 12 + headLength + offset + length; at += 97) b[at] ^= 0x55;
+      writeFileSync(p, b);
+    }],
     ['empty', (p: string) => writeFileSync(p, '')],
     ['deleted', (p: string) => rmSync(p)],
   ])('an index file %s is rebuilt silently and answers right', async (_name, damage) => {

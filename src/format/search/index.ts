@@ -13,6 +13,7 @@ export {
   searchModelVersions,
   searchRegisteredModels,
   searchRuns,
+  viewFilter,
   SEARCH_MAX_RESULTS_DEFAULT,
   SEARCH_MAX_RESULTS_THRESHOLD,
   SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,

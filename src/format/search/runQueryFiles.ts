@@ -2,32 +2,39 @@
  * Which files of a run a run search reads to filter and sort: what a derived index must check
  * before it trusts its copy. Paths are relative to the run directory.
  */
+import type { Run } from '../entities.js';
 import { parseRunOrderBy } from './orderBy.js';
-import { parseRunFilter, translateKeyAlias } from './runFilter.js';
+import { compileRunClause, parseRunFilter, translateKeyAlias } from './runFilter.js';
 
 export interface RunQueryFiles {
   /** The query reads dataset inputs: every file of every run matters. */
   everything: boolean;
   /** Files besides meta.yaml (always read) that decide whether and where a run is listed. */
   files: string[];
+  /**
+   * The filter's clauses (all must hold), each with the files besides meta.yaml it reads: a run
+   * one clause rejects is out of the answer whatever its other files say.
+   */
+  clauses: { test: (run: Run) => boolean; files: string[] }[];
 }
 
 const FOLDER = { metric: 'metrics', param: 'params', tag: 'tags' } as const;
 
+function termFiles({ type, key }: { type: string; key: string }): string[] {
+  if (type === 'dataset') return [];
+  // run_name falls back to the mlflow.runName tag when meta.yaml has none.
+  if (type === 'attribute') return translateKeyAlias(key) === 'run_name' ? ['tags/mlflow.runName'] : [];
+  // Both spellings: the key as written and as MLflow's alias rule reads it.
+  const folder = FOLDER[type as keyof typeof FOLDER];
+  return [...new Set([`${folder}/${key}`, `${folder}/${translateKeyAlias(key)}`])];
+}
+
 export function runQueryFiles(filter: string | undefined, orderBy: readonly string[] | undefined): RunQueryFiles {
-  const terms: { type: string; key: string }[] = [...parseRunFilter(filter), ...parseRunOrderBy(orderBy)];
-  const files = new Set<string>();
-  let everything = false;
-  for (const { type, key } of terms) {
-    if (type === 'dataset') everything = true;
-    else if (type === 'attribute') {
-      // run_name falls back to the mlflow.runName tag when meta.yaml has none.
-      if (translateKeyAlias(key) === 'run_name') files.add('tags/mlflow.runName');
-    } else {
-      // Both spellings: the key as written and as MLflow's alias rule reads it.
-      const folder = FOLDER[type as keyof typeof FOLDER];
-      files.add(`${folder}/${key}`).add(`${folder}/${translateKeyAlias(key)}`);
-    }
-  }
-  return { everything, files: [...files] };
+  const filterClauses = parseRunFilter(filter);
+  const terms: { type: string; key: string }[] = [...filterClauses, ...parseRunOrderBy(orderBy)];
+  return {
+    everything: terms.some((t) => t.type === 'dataset'),
+    files: [...new Set(terms.flatMap(termFiles))],
+    clauses: filterClauses.map((c) => ({ test: compileRunClause(c), files: termFiles(c) })),
+  };
 }

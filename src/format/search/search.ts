@@ -74,13 +74,17 @@ const VIEW_STAGES: Record<ViewType, (stage: string) => boolean> = {
   ALL: () => true,
 };
 
-/** `search_runs` over runs already read: view type (default ACTIVE_ONLY), filter, order, page. */
-export function searchRuns(runs: Run[], opts: SearchOptions & { viewType?: ViewType } = {}): Page<Run> {
-  const viewType = opts.viewType ?? 'ACTIVE_ONLY';
-  const inView = Object.prototype.hasOwnProperty.call(VIEW_STAGES, viewType) ? VIEW_STAGES[viewType] : undefined;
-  if (inView === undefined) {
+/** Which lifecycle stages a view type (default ACTIVE_ONLY) lists. Throws INVALID_ARGUMENT. */
+export function viewFilter(viewType: ViewType = 'ACTIVE_ONLY'): (stage: string) => boolean {
+  if (!Object.prototype.hasOwnProperty.call(VIEW_STAGES, viewType)) {
     throw fail('INVALID_ARGUMENT', `Invalid view type '${String(viewType)}': expected ACTIVE_ONLY, DELETED_ONLY or ALL`);
   }
+  return VIEW_STAGES[viewType];
+}
+
+/** `search_runs` over runs already read: view type (default ACTIVE_ONLY), filter, order, page. */
+export function searchRuns(runs: Run[], opts: SearchOptions & { viewType?: ViewType } = {}): Page<Run> {
+  const inView = viewFilter(opts.viewType);
   const maxResults = checkMaxResults(opts.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
   const matches = compileRunFilter(opts.filter);
   const order = compileRunOrder(opts.orderBy);

@@ -28,11 +28,14 @@ class CapturedEntry implements Entry {
     return this.byPath.get(path) ?? MISSING;
   }
   paths() { return this.c.paths; }
+  signatures() { return this.c.signatures; }
   value(path: string) {
     const split = this.c.run && splitValuePath(path);
     if (!split) return undefined;
     const record = this.c.run!.data[split[0]] as Record<string, string | Metric>;
-    return Object.prototype.hasOwnProperty.call(record, split[1]) ? record[split[1]] : undefined;
+    if (!Object.prototype.hasOwnProperty.call(record, split[1])) return undefined;
+    const value = record[split[1]]!;
+    return typeof value === 'string' ? value : value.value;
   }
   full() { return this.c.run; }
   captured() { return this.c; }

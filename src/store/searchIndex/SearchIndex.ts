@@ -4,15 +4,16 @@
  * the query filters and sorts on (meta.yaml and the keys it names), reads again the runs whose
  * signatures differ, and checks every file of the runs it returns (spec/search-index.md).
  */
-import type { Page, Run, ViewType } from '../../format/entities.js';
-import { searchRuns, type SearchOptions } from '../../format/search/index.js';
+import type { Metric, Page, Run, ViewType } from '../../format/entities.js';
+import { searchRuns, viewFilter, type SearchOptions } from '../../format/search/index.js';
+import { META_FILE } from '../../format/layout.js';
 import { runQueryFiles, type RunQueryFiles } from '../../format/search/runQueryFiles.js';
 import type { ExperimentLocation, MlrunsReader } from '../MlrunsReader.js';
 import { warnSkipped, type ReadWarning } from '../readWarnings.js';
 import { ExperimentIndex, type Entry } from './ExperimentIndex.js';
 import { CorruptIndex } from './indexFile.js';
-import { captureRun, RACY_NS } from './runCapture.js';
-import { signature } from './statSignature.js';
+import { captureRun, RACY_MS } from './runCapture.js';
+import { signatures } from './statBatch.js';
 
 export interface SearchIndexOptions {
   /** Where the index files live (indexLocation.ts picks it). */
@@ -41,14 +42,14 @@ export interface SearchIndexStats {
 
 export class SearchIndex {
   readonly stats: SearchIndexStats = { runs: 0, captured: 0 };
-  private readonly racyWindowNs: bigint;
+  private readonly racyWindowMs: number;
 
   constructor(
     private readonly root: string,
     private readonly reader: MlrunsReader,
     private readonly options: SearchIndexOptions,
   ) {
-    this.racyWindowNs = options.racyWindowMs === undefined ? RACY_NS : BigInt(Math.round(options.racyWindowMs * 1e6));
+    this.racyWindowMs = options.racyWindowMs ?? RACY_MS;
   }
 
   async searchRuns(experiments: ExperimentLocation[], input: SearchOptions & { viewType?: ViewType }): Promise<Page<Run>> {
@@ -93,17 +94,20 @@ export class SearchIndex {
 
   /** The page, or null when runs kept changing while it was read. */
   private async answer(opened: Opened[], needs: RunQueryFiles, input: SearchOptions & { viewType?: ViewType }): Promise<Page<Run> | null> {
+    const inView = viewFilter(input.viewType);
     // A second pass only when a returned run changed in a file the query does not read.
     for (let pass = 0; pass < 2; pass++) {
       const warnings: ReadWarning[] = [];
       const candidates: Run[] = [];
       const origin = new Map<Run, { o: Opened; name: string }>();
+      let considered = 0;
       for (const o of opened) {
+        const screened = needs.everything ? new Map() : this.screen(o, needs, inView);
         for (const name of o.runNames) {
-          const entry = await this.current(o, name, needs.everything ? null : needs.files);
+          considered++;
+          const { entry, run } = screened.get(name) ?? this.withRun(await this.current(o, name, needs.everything ? null : needs.files), needs);
           warnings.push(...entry.warnings);
-          if (!entry.info) continue;
-          const run = needs.everything ? entry.full()! : partialRun(entry, needs.files);
+          if (!run) continue;
           candidates.push(run);
           origin.set(run, { o, name });
         }
@@ -111,24 +115,73 @@ export class SearchIndex {
         for (const name of o.index.names()) if (!listed.has(name)) o.index.remove(name);
       }
       const page = searchRuns(candidates, input);
-      const items: Run[] = [];
+      const returned = page.items.map((run) => origin.get(run)!);
+      // Every file of every returned run, checked in one batch; a run that changed is read again.
+      const unchecked = returned.filter(({ o, name }) => !o.fresh.has(name) && o.checked.get(name) !== 'all');
       let stale = false;
-      for (const run of page.items) {
-        const { o, name } = origin.get(run)!;
-        const wasFresh = o.fresh.has(name);
-        const entry = await this.current(o, name, null);
-        if (!wasFresh && o.fresh.has(name)) stale = true;
-        if (!o.loaded.has(name)) o.loaded.set(name, entry.full());
+      for (const [i, same] of this.unchanged(unchecked.map(({ o, name }) => ({ o, entry: o.index.entry(name)!, paths: null }))).entries()) {
+        const { o, name } = unchecked[i]!;
+        if (same) o.checked.set(name, 'all');
+        else {
+          await this.capture(o, name);
+          stale = true;
+        }
+      }
+      const items: Run[] = [];
+      for (const { o, name } of returned) {
+        if (!o.loaded.has(name)) o.loaded.set(name, o.index.entry(name)?.full() ?? null);
         const full = o.loaded.get(name);
         if (full) items.push(full);
         else stale = true;
       }
       if (stale) continue;
       for (const w of warnings) warnSkipped(w);
-      this.stats.runs = candidates.length;
+      this.stats.runs = considered;
       return { ...page, items };
     }
     return null;
+  }
+
+  /**
+   * The runs of one experiment the index can decide with few signatures, each as the query sees
+   * it (its info and the keys the query names) or null when the query leaves it out. Checked:
+   * meta.yaml (the view and the attributes), then the files of one clause the index says the run
+   * fails (a rejected run stays rejected while they are unchanged), or else every file the query
+   * reads. Runs left out of the map (not indexed, racy, damaged, changed) go the long way.
+   */
+  private screen(o: Opened, needs: RunQueryFiles, inView: (stage: string) => boolean): Map<string, { entry: Entry; run: Run | null }> {
+    // The paths each outcome checks, shared by every run: no arrays per run.
+    const whenOut = [META_FILE];
+    const whenIn = [META_FILE, ...needs.files];
+    const whenFails = needs.clauses.map((c) => [META_FILE, ...c.files]);
+    // One scratch run, refilled for each run: only the runs that pass get a run of their own.
+    const scratch = new PartialRun(needs.files);
+    const plans: { name: string; entry: Entry; run: Run | null; paths: string[] }[] = [];
+    for (const name of o.runNames) {
+      const entry = o.index.entry(name);
+      if (!entry?.info || entry.racy || o.fresh.has(name) || o.checked.has(name)) continue;
+      if (!inView(entry.info.lifecycleStage)) {
+        plans.push({ name, entry, run: null, paths: whenOut });
+        continue;
+      }
+      const probe = scratch.fill(entry);
+      const failing = needs.clauses.findIndex((c) => !c.test(probe));
+      if (failing >= 0) plans.push({ name, entry, run: null, paths: whenFails[failing]! });
+      else plans.push({ name, entry, run: partialRun(entry, needs.files), paths: whenIn });
+    }
+    const decided = new Map<string, { entry: Entry; run: Run | null }>();
+    for (const [i, same] of this.unchanged(plans.map((p) => ({ o, entry: p.entry, paths: p.paths }))).entries()) {
+      const { name, entry, run } = plans[i]!;
+      if (!same) continue;
+      decided.set(name, { entry, run });
+      if (run) o.checked.set(name, 'query');
+    }
+    return decided;
+  }
+
+  private withRun(entry: Entry, needs: RunQueryFiles): { entry: Entry; run: Run | null } {
+    if (!entry.info) return { entry, run: null };
+    return { entry, run: needs.everything ? entry.full()! : partialRun(entry, needs.files) };
   }
 
   /** The run's entry, read again unless every signature in `paths` (null: all of them) matches. */
@@ -138,37 +191,89 @@ export class SearchIndex {
       const level = paths === null || !entry.info ? 'all' : 'query';
       const done = o.checked.get(name);
       if (o.fresh.has(name) || done === 'all' || done === level) return entry;
-      if (!entry.racy && this.matches(o, entry, level === 'all' ? null : paths)) {
+      if (!entry.racy && this.matches(o, entry, level === 'all' ? null : [META_FILE, ...paths!])) {
         o.checked.set(name, level);
         return entry;
       }
     }
+    return this.capture(o, name);
+  }
+
+  /** Read the run from its files, as fresh as an index-free read. */
+  private async capture(o: Opened, name: string): Promise<Entry> {
     const { dir, experiment } = o.location;
-    const captured = await captureRun(this.reader.tree, this.root, dir, experiment.experimentId, name, this.racyWindowNs);
+    const captured = await captureRun(this.reader.tree, this.root, dir, experiment.experimentId, name, this.racyWindowMs);
     o.fresh.add(name);
     o.loaded.delete(name);
     this.stats.captured++;
     return o.index.put(captured);
   }
 
-  private matches(o: Opened, entry: Entry, paths: string[] | null): boolean {
-    // Plain concatenation: path.join per file costs as much as a quarter of the stat.
-    const runAbs = `${this.root}/${o.location.dir}/${entry.name}/`;
-    for (const p of paths === null ? entry.paths() : ['meta.yaml', ...paths]) {
-      if (signature(runAbs + p) !== entry.signature(p)) return false;
-    }
-    return true;
+  /** Whether each path in `paths` (null: every path the entry has) still has its signature. */
+  private matches(o: Opened, entry: Entry, paths: readonly string[] | null): boolean {
+    return this.unchanged([{ o, entry, paths }])[0]!;
+  }
+
+  /** For each check, whether its paths (null: every path the entry has) still have their signatures. */
+  private unchanged(checks: { o: Opened; entry: Entry; paths: readonly string[] | null }[]): boolean[] {
+    const all: string[] = [];
+    const lists = checks.map(({ o, entry, paths }) => {
+      // Plain concatenation: path.join per file costs as much as a quarter of the stat.
+      const runAbs = `${this.root}/${o.location.dir}/${entry.name}/`;
+      const list = paths ?? entry.paths();
+      for (const p of list) all.push(runAbs + p);
+      return list;
+    });
+    const now = signatures(all);
+    let k = 0;
+    return checks.map(({ entry, paths }, i) => {
+      // Every path: the entry's own list, in its order (a stored run's comes with its blob).
+      const expected = paths ? lists[i]!.map((p) => entry.signature(p)) : entry.signatures();
+      let same = true;
+      for (const sig of expected) if (now[k++] !== sig) same = false;
+      return same;
+    });
   }
 }
 
-/** A run with only what the query filters and sorts on: its info and the keys it names. */
+/** One run object refilled with each run's info and the query's keys, to test the filter without allocating. */
+class PartialRun {
+  private readonly run: Run = { info: null as unknown as Run['info'], data: { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) }, inputs: [] };
+  private readonly slots: { folder: 'params' | 'tags' | 'metrics'; key: string; path: string; metric: { value: number } }[];
+
+  constructor(files: string[]) {
+    this.slots = files.map((path) => {
+      const slash = path.indexOf('/');
+      return { folder: path.slice(0, slash) as 'params' | 'tags' | 'metrics', key: path.slice(slash + 1), path, metric: { value: 0 } };
+    });
+  }
+
+  fill(entry: Entry): Run {
+    this.run.info = entry.info!;
+    for (const { folder, key, path, metric } of this.slots) {
+      const record = this.run.data[folder] as Record<string, unknown>;
+      const value = entry.value(path);
+      if (value === undefined) delete record[key];
+      else if (typeof value === 'number') record[key] = ((metric.value = value), metric);
+      else record[key] = value;
+    }
+    return this.run;
+  }
+}
+
+/**
+ * A run with only what the query filters and sorts on: its info and the keys it names, a metric
+ * as its latest value alone. It never leaves the index: a returned run is read whole.
+ */
 function partialRun(entry: Entry, files: string[]): Run {
   const data = { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) } as Run['data'];
   for (const path of files) {
     const value = entry.value(path);
     if (value === undefined) continue;
     const slash = path.indexOf('/');
-    (data[path.slice(0, slash) as keyof Run['data']] as Record<string, unknown>)[path.slice(slash + 1)] = value;
+    const key = path.slice(slash + 1);
+    if (typeof value === 'number') data.metrics[key] = { value } as Metric;
+    else (data[path.slice(0, slash) as 'params' | 'tags'] as Record<string, string>)[key] = value;
   }
   return { info: entry.info!, data, inputs: [] };
 }

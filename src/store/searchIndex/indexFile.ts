@@ -95,6 +95,19 @@ export class IndexFile {
     return bytes;
   }
 
+  /**
+   * Bytes `start .. end` of a section, unchecked: for a section too large to read whole, whose
+   * parts the caller checks (storedIndex.ts keeps a CRC-32 per run blob).
+   */
+  range(name: string, start: number, end: number): Buffer {
+    if (!this.has(name)) throw new CorruptIndex(`no section ${name}`);
+    const [offset, length] = this.header.sections[name]!;
+    if (!(start >= 0 && start <= end && end <= length)) throw new CorruptIndex(`range past section ${name}`);
+    const bytes = Buffer.alloc(end - start);
+    if (readSync(this.fd, bytes, 0, bytes.length, this.bodyStart + offset + start) !== bytes.length) throw new CorruptIndex(`short read in ${name}`);
+    return bytes;
+  }
+
   close(): void {
     closeSync(this.fd);
   }

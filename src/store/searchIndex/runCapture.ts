@@ -29,20 +29,20 @@ export interface CapturedRun {
 }
 
 /** Two writes closer than this may share a ctime on a coarse clock; whole-second stamps get 2 s. */
-export const RACY_NS = 20_000_000n;
-const RACY_WHOLE_SECOND_NS = 2_000_000_000n;
+export const RACY_MS = 20;
+const RACY_WHOLE_SECOND_MS = 2000;
 
-export async function captureRun(tree: TreeReader, root: string, experimentDir: string, experimentId: string, name: string, racyWindowNs = RACY_NS): Promise<CapturedRun> {
+export async function captureRun(tree: TreeReader, root: string, experimentDir: string, experimentId: string, name: string, racyWindowMs = RACY_MS): Promise<CapturedRun> {
   const runRel = joinPath(experimentDir, name);
   const runAbs = join(root, runRel);
   const paths: string[] = [];
   const signatures: number[] = [];
-  const ctimes: bigint[] = [];
+  const ctimes: number[] = [];
   const add = (rel: string) => {
     const s = stamp(join(runAbs, rel));
     paths.push(rel);
     signatures.push(s.signature);
-    ctimes.push(s.ctimeNs);
+    ctimes.push(s.ctimeMs);
     return s;
   };
   const walk = (rel: string) => {
@@ -76,7 +76,7 @@ export async function captureRun(tree: TreeReader, root: string, experimentDir: 
   const warnings: ReadWarning[] = [];
   const reader = new MlrunsReader(tree, (w) => warnings.push(w));
   const run = await reader.readRunOrSkip({ experimentDir, dir: runRel }, experimentId);
-  const readAt = BigInt(Date.now()) * 1_000_000n;
-  const racy = ctimes.some((c) => c > readAt - (c % 1_000_000_000n === 0n ? RACY_WHOLE_SECOND_NS : racyWindowNs));
+  const readAt = Date.now();
+  const racy = ctimes.some((c) => c > readAt - (c % 1000 === 0 ? RACY_WHOLE_SECOND_MS : racyWindowMs));
   return { name, run, warnings, racy, paths, signatures };
 }

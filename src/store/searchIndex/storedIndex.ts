@@ -1,18 +1,17 @@
 /**
- * The stored index file of one experiment (spec/search-index.md): run infos and signatures in one
- * section, one column per value file, run blobs in chunks; read lazily, written whole.
+ * The stored index file of one experiment (spec/search-index.md): run infos in one section, one
+ * signature column and one value column per path, one blob per run; read lazily, written whole.
  */
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import type { Metric, Run, RunInfo } from '../../format/entities.js';
+import { crc32 } from 'node:zlib';
+import type { Run, RunInfo } from '../../format/entities.js';
 import type { ReadWarning } from '../readWarnings.js';
 import { CorruptIndex, IndexFile, writeIndexFile } from './indexFile.js';
 import type { CapturedRun } from './runCapture.js';
 import { MISSING } from './statSignature.js';
 
-export const FORMAT_VERSION = 1;
-/** Runs per blob section: a page of runs loads only the chunks that hold them. */
-const CHUNK = 1024;
+export const FORMAT_VERSION = 2;
 
 /** One run in the index, stored or captured in this process. */
 export interface Entry {
@@ -22,8 +21,10 @@ export interface Entry {
   readonly racy: boolean;
   signature(path: string): number;
   paths(): string[];
-  /** A param or tag value or a latest metric, by its path (`params/lr`), or undefined. */
-  value(path: string): string | Metric | undefined;
+  /** The signature of each of `paths()`, in its order. */
+  signatures(): number[];
+  /** What a query compares, by its path: a param's or tag's value, a latest metric's value; or undefined. */
+  value(path: string): string | number | undefined;
   full(): Run | null;
   captured(): CapturedRun;
 }
@@ -42,10 +43,16 @@ interface RunsSection {
   infos: (RunInfo | null)[];
   warnings: (ReadWarning[] | null)[];
   racy: boolean[];
-  sigStart: Int32Array;
-  sigPath: Int32Array;
-  sigValue: Float64Array;
+  /** Run `i`'s blob is bytes `blobStart[i] .. blobStart[i+1]` of the `blobs` section. */
   blobStart: Float64Array;
+  blobCrc: Int32Array;
+}
+
+/** What a run's blob holds: every path it was signed by, and the run. */
+interface RunBlob {
+  pathIds: Int32Array;
+  signatures: Float64Array;
+  run: Run | null;
 }
 
 const FOLDERS = { params: 'params', tags: 'tags', metrics: 'metrics' } as const;
@@ -68,51 +75,95 @@ export function reviveRun(run: Run): Run {
   return run;
 }
 
+/** A latest-metric column: the values as raw doubles (NaN and infinities included), then one presence byte per run. */
+interface NumberColumn {
+  values: Float64Array;
+  present: Uint8Array;
+}
+
+function numberColumnBytes(values: Float64Array, present: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(values.byteLength + present.byteLength);
+  bytes.set(new Uint8Array(values.buffer), 0);
+  bytes.set(present, values.byteLength);
+  return bytes;
+}
+
+function numberColumn(bytes: Buffer, count: number): NumberColumn {
+  if (bytes.length !== count * 9) throw new CorruptIndex('metric column size');
+  const copy = new Uint8Array(bytes); // aligned for the Float64Array view
+  return { values: new Float64Array(copy.buffer, 0, count), present: copy.subarray(count * 8) };
+}
+
+/**
+ * Loads what a query touches and nothing else: the `runs` section, the signature and value
+ * columns of the paths it checks, and the blobs of the runs it returns, each by its own
+ * positioned read checked against its CRC-32 (a page of runs scattered over 100,000 reads a few
+ * hundred kilobytes, not the whole file).
+ */
 export class StoredIndex {
   readonly runs: RunsSection;
   private readonly pathIds: Map<string, number>;
-  private readonly columns = new Map<string, (string | Metric | null)[] | null>();
-  private readonly chunks = new Map<number, Buffer>();
+  private readonly columns = new Map<string, (string | null)[] | NumberColumn | null>();
+  private readonly sigColumns = new Map<number, Float64Array>();
+  private readonly blobs = new Map<number, RunBlob>();
 
   constructor(private readonly file: IndexFile, readonly meta: StoredMeta) {
     this.runs = deserialize(file.section('runs')) as RunsSection;
-    if (this.runs.names.length !== meta.count || this.runs.sigStart.length !== meta.count + 1) throw new CorruptIndex('run count');
+    const { names, blobStart, blobCrc } = this.runs;
+    if (names.length !== meta.count || blobStart.length !== meta.count + 1 || blobCrc.length !== meta.count) throw new CorruptIndex('run count');
     this.pathIds = new Map(meta.paths.map((p, i) => [p, i]));
   }
 
   signature(i: number, path: string): number {
     const id = this.pathIds.get(path);
     if (id === undefined) return MISSING;
-    const { sigStart, sigPath, sigValue } = this.runs;
-    for (let k = sigStart[i]!; k < sigStart[i + 1]!; k++) if (sigPath[k] === id) return sigValue[k]!;
-    return MISSING;
+    let column = this.sigColumns.get(id);
+    if (!column) {
+      const bytes = this.file.section(`sig:${id}`);
+      if (bytes.length !== this.meta.count * 8) throw new CorruptIndex(`signature column ${id}`);
+      // A copy: the section's buffer may sit at an offset a Float64Array cannot start at.
+      this.sigColumns.set(id, (column = new Float64Array(new Uint8Array(bytes).buffer)));
+    }
+    return column[i]!;
   }
 
   paths(i: number): string[] {
-    const out: string[] = [];
-    for (let k = this.runs.sigStart[i]!; k < this.runs.sigStart[i + 1]!; k++) out.push(this.meta.paths[this.runs.sigPath[k]!]!);
-    return out;
+    return Array.from(this.blob(i).pathIds, (id) => this.meta.paths[id]!);
   }
 
   signatures(i: number): number[] {
-    return Array.from(this.runs.sigValue.subarray(this.runs.sigStart[i]!, this.runs.sigStart[i + 1]!));
+    return Array.from(this.blob(i).signatures);
   }
 
-  value(i: number, path: string): string | Metric | undefined {
-    if (!this.columns.has(path)) {
-      const name = `col:${path}`;
-      this.columns.set(path, this.file.has(name) ? (deserialize(this.file.section(name)) as (string | Metric | null)[]) : null);
+  value(i: number, path: string): string | number | undefined {
+    let column = this.columns.get(path);
+    if (column === undefined) {
+      column = null;
+      if (this.file.has(`col:${path}`)) column = deserialize(this.file.section(`col:${path}`)) as (string | null)[];
+      else if (this.file.has(`num:${path}`)) column = numberColumn(this.file.section(`num:${path}`), this.meta.count);
+      this.columns.set(path, column);
     }
-    return this.columns.get(path)?.[i] ?? undefined;
+    if (!column) return undefined;
+    if (Array.isArray(column)) return column[i] ?? undefined;
+    return column.present[i] ? column.values[i] : undefined;
   }
 
   full(i: number): Run | null {
     if (!this.runs.infos[i]) return null;
-    const chunk = Math.floor(i / CHUNK);
-    let bytes = this.chunks.get(chunk);
-    if (!bytes) this.chunks.set(chunk, (bytes = this.file.section(`blob:${chunk}`)));
-    const base = this.runs.blobStart[chunk * CHUNK]!;
-    return reviveRun(deserialize(bytes.subarray(this.runs.blobStart[i]! - base, this.runs.blobStart[i + 1]! - base)) as Run);
+    return this.blob(i).run;
+  }
+
+  private blob(i: number): RunBlob {
+    let blob = this.blobs.get(i);
+    if (!blob) {
+      const { blobStart, blobCrc } = this.runs;
+      const bytes = this.file.range('blobs', blobStart[i]!, blobStart[i + 1]!);
+      if ((crc32(bytes) | 0) !== blobCrc[i]) throw new CorruptIndex(`damaged run ${i}`);
+      blob = deserialize(bytes) as RunBlob;
+      if (blob.run) reviveRun(blob.run);
+      this.blobs.set(i, blob);
+    }
+    return blob;
   }
 
   close(): void {
@@ -128,61 +179,71 @@ export class StoredEntry implements Entry {
   get racy() { return this.s.runs.racy[this.i]!; }
   signature(path: string) { return this.s.signature(this.i, path); }
   paths() { return this.s.paths(this.i); }
+  signatures() { return this.s.signatures(this.i); }
   value(path: string) { return this.s.value(this.i, path); }
   full() { return this.s.full(this.i); }
   captured(): CapturedRun {
-    return { name: this.name, run: this.full(), warnings: [...this.warnings], racy: this.racy, paths: this.paths(), signatures: this.s.signatures(this.i) };
+    return { name: this.name, run: this.full(), warnings: [...this.warnings], racy: this.racy, paths: this.paths(), signatures: this.signatures() };
   }
 }
 
 export function writeStored(path: string, base: Omit<StoredMeta, 'id' | 'count' | 'paths'>, entries: CapturedRun[]): void {
   const n = entries.length;
   const pathIds = new Map<string, number>();
+  const sigColumns: Float64Array[] = [];
   const idOf = (p: string) => {
     let id = pathIds.get(p);
-    if (id === undefined) pathIds.set(p, (id = pathIds.size));
+    if (id === undefined) {
+      pathIds.set(p, (id = pathIds.size));
+      sigColumns.push(new Float64Array(n)); // MISSING (0) for the runs without it
+    }
     return id;
   };
-  const sigStart = new Int32Array(n + 1);
-  const total = entries.reduce((sum, e) => sum + e.paths.length, 0);
-  const sigPath = new Int32Array(total);
-  const sigValue = new Float64Array(total);
   const blobStart = new Float64Array(n + 1);
-  const columns = new Map<string, (string | Metric | null)[]>();
-  const blobs: Buffer[][] = [];
-  let k = 0;
+  const blobCrc = new Int32Array(n);
+  const columns = new Map<string, (string | null)[]>();
+  const numbers = new Map<string, NumberColumn>();
+  const blobs: Buffer[] = [];
   let offset = 0;
   entries.forEach((e, i) => {
-    sigStart[i] = k;
-    e.paths.forEach((p, j) => {
-      sigPath[k] = idOf(p);
-      sigValue[k++] = e.signatures[j]!;
-    });
+    const ids = Int32Array.from(e.paths, idOf);
+    ids.forEach((id, j) => (sigColumns[id]![i] = e.signatures[j]!));
+    const blob = serialize({ pathIds: ids, signatures: Float64Array.from(e.signatures), run: e.run } satisfies RunBlob);
     blobStart[i] = offset;
+    blobCrc[i] = crc32(blob) | 0;
+    blobs.push(blob);
+    offset += blob.length;
     if (!e.run) return;
-    for (const folder of Object.keys(FOLDERS) as (keyof typeof FOLDERS)[]) {
+    for (const folder of ['params', 'tags'] as const) {
       for (const [key, value] of Object.entries(e.run.data[folder])) {
-        const path = `${folder}/${key}`;
-        let column = columns.get(path);
-        if (!column) columns.set(path, (column = new Array(n).fill(null)));
+        const valuePath = `${folder}/${key}`;
+        let column = columns.get(valuePath);
+        if (!column) columns.set(valuePath, (column = new Array(n).fill(null)));
         column[i] = value;
       }
     }
-    const blob = serialize(e.run);
-    (blobs[Math.floor(i / CHUNK)] ??= []).push(blob);
-    offset += blob.length;
+    for (const [key, metric] of Object.entries(e.run.data.metrics)) {
+      const valuePath = `metrics/${key}`;
+      let column = numbers.get(valuePath);
+      if (!column) numbers.set(valuePath, (column = { values: new Float64Array(n), present: new Uint8Array(n) }));
+      column.values[i] = metric.value;
+      column.present[i] = 1;
+    }
   });
-  sigStart[n] = k;
   blobStart[n] = offset;
   const runs: RunsSection = {
     names: entries.map((e) => e.name),
     infos: entries.map((e) => e.run?.info ?? null),
     warnings: entries.map((e) => (e.warnings.length ? e.warnings : null)),
     racy: entries.map((e) => e.racy),
-    sigStart, sigPath, sigValue, blobStart,
+    blobStart,
+    blobCrc,
   };
-  const sections = new Map<string, Uint8Array>([['runs', serialize(runs)]]);
-  for (const [path, column] of columns) sections.set(`col:${path}`, serialize(column));
-  blobs.forEach((chunk, c) => sections.set(`blob:${c}`, Buffer.concat(chunk)));
+  // The runs section last: it is read by every query, so damage at the end of a file shows at once.
+  const sections = new Map<string, Uint8Array>([['blobs', Buffer.concat(blobs)]]);
+  for (const [valuePath, column] of columns) sections.set(`col:${valuePath}`, serialize(column));
+  for (const [valuePath, column] of numbers) sections.set(`num:${valuePath}`, numberColumnBytes(column.values, column.present));
+  sigColumns.forEach((column, id) => sections.set(`sig:${id}`, new Uint8Array(column.buffer)));
+  sections.set('runs', serialize(runs));
   writeIndexFile(path, { ...base, id: randomBytes(8).toString('hex'), count: n, paths: [...pathIds.keys()] }, sections);
 }
