@@ -1,6 +1,7 @@
 /** Typed access to the fields of a parsed meta.yaml mapping, with MLflow's read rules and clear errors. */
 import { fail } from '../errors.js';
 import { pyYamlFloat, pyYamlInt } from '../pyyaml.js';
+import { parseFlatMapping } from './flatMapping.js';
 import { parseYaml, type YamlNode, type YamlScalar } from './readYaml.js';
 
 export class YamlFields {
@@ -10,6 +11,8 @@ export class YamlFields {
   ) {}
 
   static parse(text: string, where: string): YamlFields {
+    const flat = parseFlatMapping(text);
+    if (flat) return new YamlFields(flat, where);
     const root = parseYaml(text, where);
     if (root.kind === 'scalar' && root.pyType === 'null') {
       throw fail('MALFORMED_META', `${where}: file is empty`, { path: where });
