@@ -119,7 +119,10 @@ export class SearchIndex {
       // Every file of every returned run, checked in one batch; a run that changed is read again.
       const unchecked = returned.filter(({ o, name }) => !o.fresh.has(name) && o.checked.get(name) !== 'all');
       let stale = false;
-      for (const [i, same] of this.unchanged(unchecked.map(({ o, name }) => ({ o, entry: o.index.entry(name)!, paths: null }))).entries()) {
+      // The files the query read were checked a moment ago: the rest of each run now.
+      const queried = new Set([META_FILE, ...needs.files]);
+      const checks = unchecked.map(({ o, name }) => ({ o, entry: o.index.entry(name)!, paths: null, skip: o.checked.get(name) === 'query' ? queried : undefined }));
+      for (const [i, same] of this.unchanged(checks).entries()) {
         const { o, name } = unchecked[i]!;
         if (same) o.checked.set(name, 'all');
         else {
@@ -214,23 +217,38 @@ export class SearchIndex {
     return this.unchanged([{ o, entry, paths }])[0]!;
   }
 
-  /** For each check, whether its paths (null: every path the entry has) still have their signatures. */
-  private unchanged(checks: { o: Opened; entry: Entry; paths: readonly string[] | null }[]): boolean[] {
+  /**
+   * For each check, whether its paths still have their signatures: `paths`, or (null) every path
+   * the entry has but those in `skip`, already checked by this query.
+   */
+  private unchanged(checks: { o: Opened; entry: Entry; paths: readonly string[] | null; skip?: ReadonlySet<string> }[]): boolean[] {
     const all: string[] = [];
-    const lists = checks.map(({ o, entry, paths }) => {
+    const expected: number[] = [];
+    const ends = checks.map(({ o, entry, paths, skip }) => {
       // Plain concatenation: path.join per file costs as much as a quarter of the stat.
       const runAbs = `${this.root}/${o.location.dir}/${entry.name}/`;
-      const list = paths ?? entry.paths();
-      for (const p of list) all.push(runAbs + p);
-      return list;
+      if (paths) {
+        for (const p of paths) {
+          all.push(runAbs + p);
+          expected.push(entry.signature(p));
+        }
+      } else {
+        // The entry's own list, in its order (a stored run's comes with its blob).
+        const list = entry.paths();
+        const sigs = entry.signatures();
+        for (let j = 0; j < list.length; j++) {
+          if (skip?.has(list[j]!)) continue;
+          all.push(runAbs + list[j]);
+          expected.push(sigs[j]!);
+        }
+      }
+      return all.length;
     });
     const now = signatures(all);
     let k = 0;
-    return checks.map(({ entry, paths }, i) => {
-      // Every path: the entry's own list, in its order (a stored run's comes with its blob).
-      const expected = paths ? lists[i]!.map((p) => entry.signature(p)) : entry.signatures();
+    return ends.map((end) => {
       let same = true;
-      for (const sig of expected) if (now[k++] !== sig) same = false;
+      for (; k < end; k++) if (now[k] !== expected[k]) same = false;
       return same;
     });
   }
