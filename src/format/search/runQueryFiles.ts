@@ -12,10 +12,11 @@ export interface RunQueryFiles {
   /** Files besides meta.yaml (always read) that decide whether and where a run is listed. */
   files: string[];
   /**
-   * The filter's clauses (all must hold), each with the files besides meta.yaml it reads: a run
-   * one clause rejects is out of the answer whatever its other files say.
+   * The filter's clauses (all must hold), each with the files besides meta.yaml it reads and
+   * whether it reads meta.yaml (an attribute): a run one clause rejects is out of the answer
+   * whatever its other files say. A param, tag or metric comes from its own file alone.
    */
-  clauses: { test: (run: Run) => boolean; files: string[] }[];
+  clauses: { test: (run: Run) => boolean; files: string[]; readsMeta: boolean }[];
 }
 
 const FOLDER = { metric: 'metrics', param: 'params', tag: 'tags' } as const;
@@ -35,6 +36,6 @@ export function runQueryFiles(filter: string | undefined, orderBy: readonly stri
   return {
     everything: terms.some((t) => t.type === 'dataset'),
     files: [...new Set(terms.flatMap(termFiles))],
-    clauses: filterClauses.map((c) => ({ test: compileRunClause(c), files: termFiles(c) })),
+    clauses: filterClauses.map((c) => ({ test: compileRunClause(c), files: termFiles(c), readsMeta: c.type === 'attribute' || c.type === 'dataset' })),
   };
 }

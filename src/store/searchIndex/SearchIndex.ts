@@ -156,7 +156,9 @@ export class SearchIndex {
     // The paths each outcome checks, shared by every run: no arrays per run.
     const whenOut = [META_FILE];
     const whenIn = [META_FILE, ...needs.files];
-    const whenFails = needs.clauses.map((c) => [META_FILE, ...c.files]);
+    // A run a param, tag or metric clause rejects stays rejected while that one file is unchanged,
+    // whatever meta.yaml says (no view or attribute brings it back).
+    const whenFails = needs.clauses.map((c) => (c.readsMeta ? [META_FILE, ...c.files] : c.files));
     // One scratch run, refilled for each run: only the runs that pass get a run of their own.
     const scratch = new PartialRun(needs.files);
     const plans: { name: string; entry: Entry; run: Run | null; paths: string[] }[] = [];
@@ -168,7 +170,13 @@ export class SearchIndex {
         continue;
       }
       const probe = scratch.fill(entry);
-      const failing = needs.clauses.findIndex((c) => !c.test(probe));
+      // The cheapest clause that rejects it: one that needs no meta.yaml, if any.
+      let failing = -1;
+      for (let c = 0; c < needs.clauses.length; c++) {
+        if (needs.clauses[c]!.test(probe)) continue;
+        if (failing < 0 || !needs.clauses[c]!.readsMeta) failing = c;
+        if (!needs.clauses[c]!.readsMeta) break;
+      }
       if (failing >= 0) plans.push({ name, entry, run: null, paths: whenFails[failing]! });
       else plans.push({ name, entry, run: partialRun(entry, needs.files), paths: whenIn });
     }
