@@ -2,7 +2,7 @@
  * Which files of a run a run search reads to filter and sort: what a derived index must check
  * before it trusts its copy. Paths are relative to the run directory.
  */
-import type { Run } from '../entities.js';
+import type { Run, RunInfo } from '../entities.js';
 import { parseRunOrderBy } from './orderBy.js';
 import { compileRunClause, parseRunFilter, translateKeyAlias } from './runFilter.js';
 
@@ -17,7 +17,15 @@ export interface RunQueryFiles {
    * whatever its other files say. A param, tag or metric comes from its own file alone.
    */
   clauses: { test: (run: Run) => boolean; files: string[]; readsMeta: boolean }[];
+  /** The fields of a run's info the query reads: the view's, the base order's and its attributes'. */
+  infoFields: (keyof RunInfo)[];
 }
+
+/** The info field behind each attribute MLflow's search names (after its alias rule). */
+const ATTRIBUTE_FIELDS: Record<string, keyof RunInfo> = {
+  run_id: 'runId', run_name: 'runName', status: 'status', user_id: 'userId',
+  artifact_uri: 'artifactUri', start_time: 'startTime', end_time: 'endTime',
+};
 
 const FOLDER = { metric: 'metrics', param: 'params', tag: 'tags' } as const;
 
@@ -36,6 +44,10 @@ export function runQueryFiles(filter: string | undefined, orderBy: readonly stri
   return {
     everything: terms.some((t) => t.type === 'dataset'),
     files: [...new Set(terms.flatMap(termFiles))],
+    infoFields: [...new Set<keyof RunInfo>([
+      'lifecycleStage', 'startTime', 'runId',
+      ...terms.filter((t) => t.type === 'attribute').flatMap((t) => ATTRIBUTE_FIELDS[translateKeyAlias(t.key)] ?? Object.values(ATTRIBUTE_FIELDS)),
+    ])],
     clauses: filterClauses.map((c) => ({ test: compileRunClause(c), files: termFiles(c), readsMeta: c.type === 'attribute' || c.type === 'dataset' })),
   };
 }

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { Metric } from '../../format/entities.js';
+import type { Metric, RunInfo } from '../../format/entities.js';
 import { CorruptIndex, IndexFile, writeIndexFile } from './indexFile.js';
 import type { CapturedRun } from './runCapture.js';
 import { MISSING } from './statSignature.js';
@@ -20,7 +20,8 @@ class CapturedEntry implements Entry {
   private byPath?: Map<string, number>;
   constructor(private readonly c: CapturedRun) {}
   get name() { return this.c.name; }
-  get info() { return this.c.run?.info ?? null; }
+  get listed() { return this.c.run !== null; }
+  infoField<K extends keyof RunInfo>(field: K) { return this.c.run!.info[field]; }
   get warnings() { return this.c.warnings; }
   get racy() { return this.c.racy; }
   signature(path: string): number {
@@ -48,7 +49,8 @@ function fileName(experimentDir: string): string {
 
 export class ExperimentIndex {
   private stored: StoredIndex | null = null;
-  private readonly storedNames = new Map<string, number>();
+  /** Built on the first lookup out of the stored order (walk() needs none while the order holds). */
+  private storedNames: Map<string, number> | null = null;
   /** Runs captured since the stored file was written (null: removed). */
   private readonly overlay = new Map<string, CapturedRun | null>();
   private changed = false;
@@ -68,7 +70,7 @@ export class ExperimentIndex {
   reset(): void {
     this.stored?.close();
     this.stored = null;
-    this.storedNames.clear();
+    this.storedNames = null;
     this.overlay.clear();
     this.changed = true;
   }
@@ -84,7 +86,6 @@ export class ExperimentIndex {
       file.close();
       throw err;
     }
-    this.stored.runs.names.forEach((name, i) => this.storedNames.set(name, i));
   }
 
   private openDelta(): void {
@@ -102,17 +103,66 @@ export class ExperimentIndex {
     }
   }
 
+  private storedIndexOf(name: string): number | undefined {
+    if (!this.stored) return undefined;
+    if (!this.storedNames) {
+      this.storedNames = new Map();
+      const names = this.stored.runs.names;
+      for (let i = 0; i < names.length; i++) this.storedNames.set(names[i]!, i);
+    }
+    return this.storedNames.get(name);
+  }
+
   entry(name: string): Entry | undefined {
     if (this.overlay.has(name)) {
       const captured = this.overlay.get(name);
       return captured ? new CapturedEntry(captured) : undefined;
     }
-    const i = this.storedNames.get(name);
-    return i === undefined || !this.stored ? undefined : new StoredEntry(this.stored, i);
+    const i = this.storedIndexOf(name);
+    return i === undefined ? undefined : new StoredEntry(this.stored!, i);
+  }
+
+  /**
+   * The entry of each listed run directory, in the listing's order, and every run the index has
+   * that the listing has not dropped. The stored file keeps the listing's order (save() writes it
+   * so), and a directory lists in the same order while nothing is added or removed: then each
+   * name is the next stored one and no table of 100,000 names is built or searched.
+   */
+  walk(listed: readonly string[]): (Entry | undefined)[] {
+    const names = this.stored?.runs.names ?? [];
+    const out = new Array<Entry | undefined>(listed.length);
+    let cursor = 0;
+    let inOrder = true;
+    let overlaid = 0;
+    for (let j = 0; j < listed.length; j++) {
+      const name = listed[j]!;
+      const stored = names[cursor] === name ? cursor++ : undefined;
+      if (this.overlay.size && this.overlay.has(name)) {
+        const captured = this.overlay.get(name);
+        out[j] = captured ? new CapturedEntry(captured) : undefined;
+        if (captured) overlaid++;
+        continue;
+      }
+      if (stored !== undefined) {
+        out[j] = new StoredEntry(this.stored!, stored);
+        continue;
+      }
+      inOrder = false;
+      const i = this.storedIndexOf(name);
+      out[j] = i === undefined ? undefined : new StoredEntry(this.stored!, i);
+    }
+    let live = 0;
+    for (const captured of this.overlay.values()) if (captured) live++;
+    if (!inOrder || cursor !== names.length || overlaid !== live) {
+      const present = new Set(listed);
+      for (const name of this.names()) if (!present.has(name)) this.remove(name);
+    }
+    return out;
   }
 
   names(): string[] {
-    const out = new Set(this.storedNames.keys());
+    this.storedIndexOf('');
+    const out = new Set(this.storedNames?.keys() ?? []);
     for (const [name, captured] of this.overlay) captured ? out.add(name) : out.delete(name);
     return [...out];
   }
@@ -129,15 +179,21 @@ export class ExperimentIndex {
     this.changed = true;
   }
 
-  /** Write what changed: a delta while it stays small, else a new stored file. */
-  save(): void {
+  /**
+   * Write what changed: a delta while it stays small, else a new stored file, its runs in the
+   * order of `listing` (the experiment directory's, so the next walk() finds them in order).
+   */
+  save(listing: readonly string[] = []): void {
     if (!this.changed) return;
     if (this.stored && this.overlay.size <= Math.max(64, this.stored.meta.count / 10)) {
       writeIndexFile(`${this.path}.delta`, { version: FORMAT_VERSION, base: this.stored.meta.id }, new Map([['entries', serialize([...this.overlay])]]));
     } else {
       let entries: CapturedRun[];
       try {
-        entries = this.names().map((name) => this.entry(name)!.captured());
+        const known = new Set(this.names());
+        const listed = new Set(listing);
+        const order = [...listing.filter((name) => known.has(name)), ...[...known].filter((name) => !listed.has(name))];
+        entries = order.map((name) => this.entry(name)!.captured());
       } catch (err) {
         if (!(err instanceof CorruptIndex)) throw err;
         // A damaged run blob no query has loaded yet: drop the files, the next query rebuilds.

@@ -83,7 +83,7 @@ export class SearchIndex {
     } finally {
       for (const o of opened) {
         try {
-          o.index.save();
+          o.index.save(o.runNames);
         } catch {
           // A cache that cannot be written (read-only, full disk) costs speed, never an answer.
         }
@@ -99,29 +99,29 @@ export class SearchIndex {
     for (let pass = 0; pass < 2; pass++) {
       const warnings: ReadWarning[] = [];
       const candidates: Run[] = [];
-      const origin = new Map<Run, { o: Opened; name: string }>();
+      const origin = new Map<Run, { o: Opened; name: string; entry: Entry }>();
       let considered = 0;
       for (const o of opened) {
-        const screened = needs.everything ? new Map() : this.screen(o, needs, inView);
-        for (const name of o.runNames) {
+        const entries = o.index.walk(o.runNames);
+        const screened = needs.everything ? [] : this.screen(o, entries, needs, inView);
+        for (let j = 0; j < o.runNames.length; j++) {
+          const name = o.runNames[j]!;
           considered++;
-          const { entry, run } = screened.get(name) ?? this.withRun(await this.current(o, name, needs.everything ? null : needs.files), needs);
+          const { entry, run } = screened[j] ?? this.withRun(await this.current(o, name, entries[j], needs.everything ? null : needs.files), needs);
           warnings.push(...entry.warnings);
           if (!run) continue;
           candidates.push(run);
-          origin.set(run, { o, name });
+          origin.set(run, { o, name, entry });
         }
-        const listed = new Set(o.runNames);
-        for (const name of o.index.names()) if (!listed.has(name)) o.index.remove(name);
       }
       const page = searchRuns(candidates, input);
       const returned = page.items.map((run) => origin.get(run)!);
       // Every file of every returned run, checked in one batch; a run that changed is read again.
-      const unchecked = returned.filter(({ o, name }) => !o.fresh.has(name) && o.checked.get(name) !== 'all');
-      let stale = false;
       // The files the query read were checked a moment ago: the rest of each run now.
       const queried = new Set([META_FILE, ...needs.files]);
-      const checks = unchecked.map(({ o, name }) => ({ o, entry: o.index.entry(name)!, paths: null, skip: o.checked.get(name) === 'query' ? queried : undefined }));
+      const unchecked = returned.filter(({ o, name }) => !o.fresh.has(name) && o.checked.get(name) !== 'all');
+      const checks = unchecked.map(({ o, name, entry }) => ({ o, entry, paths: null, skip: o.checked.get(name) === 'query' ? queried : undefined }));
+      let stale = false;
       for (const [i, same] of this.unchanged(checks).entries()) {
         const { o, name } = unchecked[i]!;
         if (same) o.checked.set(name, 'all');
@@ -130,14 +130,15 @@ export class SearchIndex {
           stale = true;
         }
       }
-      const items: Run[] = [];
-      for (const { o, name } of returned) {
-        if (!o.loaded.has(name)) o.loaded.set(name, o.index.entry(name)?.full() ?? null);
-        const full = o.loaded.get(name);
-        if (full) items.push(full);
-        else stale = true;
-      }
       if (stale) continue;
+      const items: Run[] = [];
+      for (const { o, name, entry } of returned) {
+        if (!o.loaded.has(name)) o.loaded.set(name, entry.full());
+        const full = o.loaded.get(name);
+        if (!full) break;
+        items.push(full);
+      }
+      if (items.length < returned.length) continue;
       for (const w of warnings) warnSkipped(w);
       this.stats.runs = considered;
       return { ...page, items };
@@ -147,12 +148,11 @@ export class SearchIndex {
 
   /**
    * The runs of one experiment the index can decide with few signatures, each as the query sees
-   * it (its info and the keys the query names) or null when the query leaves it out. Checked:
-   * meta.yaml (the view and the attributes), then the files of one clause the index says the run
-   * fails (a rejected run stays rejected while they are unchanged), or else every file the query
-   * reads. Runs left out of the map (not indexed, racy, damaged, changed) go the long way.
+   * it (the info fields and keys the query reads) or null when the query leaves it out, aligned
+   * with the listing. What is checked for each run is in spec/search-index.md ("What a query
+   * checks"). Runs left out (not indexed, racy, damaged, changed) go the long way.
    */
-  private screen(o: Opened, needs: RunQueryFiles, inView: (stage: string) => boolean): Map<string, { entry: Entry; run: Run | null }> {
+  private screen(o: Opened, entries: (Entry | undefined)[], needs: RunQueryFiles, inView: (stage: string) => boolean): ({ entry: Entry; run: Run | null } | undefined)[] {
     // The paths each outcome checks, shared by every run: no arrays per run.
     const whenOut = [META_FILE];
     const whenIn = [META_FILE, ...needs.files];
@@ -160,15 +160,12 @@ export class SearchIndex {
     // whatever meta.yaml says (no view or attribute brings it back).
     const whenFails = needs.clauses.map((c) => (c.readsMeta ? [META_FILE, ...c.files] : c.files));
     // One scratch run, refilled for each run: only the runs that pass get a run of their own.
-    const scratch = new PartialRun(needs.files);
-    const plans: { name: string; entry: Entry; run: Run | null; paths: string[] }[] = [];
-    for (const name of o.runNames) {
-      const entry = o.index.entry(name);
-      if (!entry?.info || entry.racy || o.fresh.has(name) || o.checked.has(name)) continue;
-      if (!inView(entry.info.lifecycleStage)) {
-        plans.push({ name, entry, run: null, paths: whenOut });
-        continue;
-      }
+    const scratch = new PartialRun(needs);
+    const plans: { j: number; entry: Entry; run: Run | null; paths: string[] }[] = [];
+    const skip = (name: string) => (o.fresh.size > 0 && o.fresh.has(name)) || (o.checked.size > 0 && o.checked.has(name));
+    for (let j = 0; j < entries.length; j++) {
+      const entry = entries[j];
+      if (!entry?.listed || entry.racy || skip(entry.name)) continue;
       const probe = scratch.fill(entry);
       // The cheapest clause that rejects it: one that needs no meta.yaml, if any.
       let failing = -1;
@@ -177,32 +174,33 @@ export class SearchIndex {
         if (failing < 0 || !needs.clauses[c]!.readsMeta) failing = c;
         if (!needs.clauses[c]!.readsMeta) break;
       }
-      if (failing >= 0) plans.push({ name, entry, run: null, paths: whenFails[failing]! });
-      else plans.push({ name, entry, run: partialRun(entry, needs.files), paths: whenIn });
+      if (failing >= 0 && !needs.clauses[failing]!.readsMeta) plans.push({ j, entry, run: null, paths: whenFails[failing]! });
+      else if (!inView(probe.info.lifecycleStage)) plans.push({ j, entry, run: null, paths: whenOut });
+      else if (failing >= 0) plans.push({ j, entry, run: null, paths: whenFails[failing]! });
+      else plans.push({ j, entry, run: new PartialRun(needs).fill(entry), paths: whenIn });
     }
-    const decided = new Map<string, { entry: Entry; run: Run | null }>();
+    const decided: ({ entry: Entry; run: Run | null } | undefined)[] = new Array(entries.length);
     for (const [i, same] of this.unchanged(plans.map((p) => ({ o, entry: p.entry, paths: p.paths }))).entries()) {
-      const { name, entry, run } = plans[i]!;
+      const { j, entry, run } = plans[i]!;
       if (!same) continue;
-      decided.set(name, { entry, run });
-      if (run) o.checked.set(name, 'query');
+      decided[j] = { entry, run };
+      if (run) o.checked.set(entry.name, 'query');
     }
     return decided;
   }
 
   private withRun(entry: Entry, needs: RunQueryFiles): { entry: Entry; run: Run | null } {
-    if (!entry.info) return { entry, run: null };
-    return { entry, run: needs.everything ? entry.full()! : partialRun(entry, needs.files) };
+    if (!entry.listed) return { entry, run: null };
+    return { entry, run: needs.everything ? entry.full()! : new PartialRun(needs).fill(entry) };
   }
 
   /** The run's entry, read again unless every signature in `paths` (null: all of them) matches. */
-  private async current(o: Opened, name: string, paths: string[] | null): Promise<Entry> {
-    const entry = o.index.entry(name);
+  private async current(o: Opened, name: string, entry: Entry | undefined, paths: string[] | null): Promise<Entry> {
     if (entry) {
-      const level = paths === null || !entry.info ? 'all' : 'query';
+      const level = paths === null || !entry.listed ? 'all' : 'query';
       const done = o.checked.get(name);
       if (o.fresh.has(name) || done === 'all' || done === level) return entry;
-      if (!entry.racy && this.matches(o, entry, level === 'all' ? null : [META_FILE, ...paths!])) {
+      if (!entry.racy && this.unchanged([{ o, entry, paths: level === 'all' ? null : [META_FILE, ...paths!] }])[0]) {
         o.checked.set(name, level);
         return entry;
       }
@@ -218,11 +216,6 @@ export class SearchIndex {
     o.loaded.delete(name);
     this.stats.captured++;
     return o.index.put(captured);
-  }
-
-  /** Whether each path in `paths` (null: every path the entry has) still has its signature. */
-  private matches(o: Opened, entry: Entry, paths: readonly string[] | null): boolean {
-    return this.unchanged([{ o, entry, paths }])[0]!;
   }
 
   /**
@@ -262,44 +255,33 @@ export class SearchIndex {
   }
 }
 
-/** One run object refilled with each run's info and the query's keys, to test the filter without allocating. */
+/**
+ * A run with only what the query filters and sorts on: the info fields and keys it reads, a
+ * metric as its latest value alone. It never leaves the index: a returned run is read whole.
+ * The screen refills one for every run, to test the filter without allocating.
+ */
 class PartialRun {
-  private readonly run: Run = { info: null as unknown as Run['info'], data: { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) }, inputs: [] };
+  private readonly run: Run;
   private readonly slots: { folder: 'params' | 'tags' | 'metrics'; key: string; path: string; metric: { value: number } }[];
 
-  constructor(files: string[]) {
-    this.slots = files.map((path) => {
+  constructor(private readonly needs: RunQueryFiles) {
+    this.run = { info: {} as Run['info'], data: { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) }, inputs: [] };
+    this.slots = needs.files.map((path) => {
       const slash = path.indexOf('/');
       return { folder: path.slice(0, slash) as 'params' | 'tags' | 'metrics', key: path.slice(slash + 1), path, metric: { value: 0 } };
     });
   }
 
   fill(entry: Entry): Run {
-    this.run.info = entry.info!;
+    const info = this.run.info as unknown as Record<string, unknown>;
+    for (const field of this.needs.infoFields) info[field] = entry.infoField(field);
     for (const { folder, key, path, metric } of this.slots) {
       const record = this.run.data[folder] as Record<string, unknown>;
       const value = entry.value(path);
       if (value === undefined) delete record[key];
-      else if (typeof value === 'number') record[key] = ((metric.value = value), metric);
+      else if (typeof value === 'number') record[key] = ((metric.value = value), metric as Metric);
       else record[key] = value;
     }
     return this.run;
   }
-}
-
-/**
- * A run with only what the query filters and sorts on: its info and the keys it names, a metric
- * as its latest value alone. It never leaves the index: a returned run is read whole.
- */
-function partialRun(entry: Entry, files: string[]): Run {
-  const data = { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) } as Run['data'];
-  for (const path of files) {
-    const value = entry.value(path);
-    if (value === undefined) continue;
-    const slash = path.indexOf('/');
-    const key = path.slice(slash + 1);
-    if (typeof value === 'number') data.metrics[key] = { value } as Metric;
-    else (data[path.slice(0, slash) as 'params' | 'tags'] as Record<string, string>)[key] = value;
-  }
-  return { info: entry.info!, data, inputs: [] };
 }

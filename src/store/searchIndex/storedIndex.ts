@@ -11,12 +11,18 @@ import { CorruptIndex, IndexFile, writeIndexFile } from './indexFile.js';
 import type { CapturedRun } from './runCapture.js';
 import { MISSING } from './statSignature.js';
 
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+
+/** The fields of a run's info stored as columns for queries; `runId` is the run's directory name. */
+const INFO_COLUMNS = ['runName', 'userId', 'status', 'startTime', 'endTime', 'artifactUri', 'lifecycleStage'] as const;
 
 /** One run in the index, stored or captured in this process. */
 export interface Entry {
   readonly name: string;
-  readonly info: RunInfo | null;
+  /** Whether the run is one MLflow lists (false: damaged or not a run; the warnings say why). */
+  readonly listed: boolean;
+  /** One field of the run's info, for filtering and sorting; the whole info comes with `full()`. */
+  infoField<K extends keyof RunInfo>(field: K): RunInfo[K];
   readonly warnings: readonly ReadWarning[];
   readonly racy: boolean;
   signature(path: string): number;
@@ -40,9 +46,9 @@ export interface StoredMeta {
 
 interface RunsSection {
   names: string[];
-  infos: (RunInfo | null)[];
+  listed: Uint8Array;
   warnings: (ReadWarning[] | null)[];
-  racy: boolean[];
+  racy: Uint8Array;
   /** Run `i`'s blob is bytes `blobStart[i] .. blobStart[i+1]` of the `blobs` section. */
   blobStart: Float64Array;
   blobCrc: Int32Array;
@@ -106,12 +112,28 @@ export class StoredIndex {
   private readonly columns = new Map<string, (string | null)[] | NumberColumn | null>();
   private readonly sigColumns = new Map<number, Float64Array>();
   private readonly blobs = new Map<number, RunBlob>();
+  private readonly infoColumns = new Map<string, unknown[]>();
 
   constructor(private readonly file: IndexFile, readonly meta: StoredMeta) {
     this.runs = deserialize(file.section('runs')) as RunsSection;
-    const { names, blobStart, blobCrc } = this.runs;
-    if (names.length !== meta.count || blobStart.length !== meta.count + 1 || blobCrc.length !== meta.count) throw new CorruptIndex('run count');
+    const { names, listed, racy, blobStart, blobCrc } = this.runs;
+    const n = meta.count;
+    if (names.length !== n || listed.length !== n || racy.length !== n || blobStart.length !== n + 1 || blobCrc.length !== n) throw new CorruptIndex('run count');
     this.pathIds = new Map(meta.paths.map((p, i) => [p, i]));
+  }
+
+  infoField(i: number, field: keyof RunInfo): unknown {
+    if (field === 'runId') return this.runs.names[i];
+    let column = this.infoColumns.get(field);
+    if (!column) {
+      const name = `info:${field}`;
+      // A field without a column (deletedTime): from the run itself.
+      if (!this.file.has(name)) return this.full(i)?.info[field];
+      column = deserialize(this.file.section(name)) as unknown[];
+      if (column.length !== this.meta.count) throw new CorruptIndex(`info column ${field}`);
+      this.infoColumns.set(field, column);
+    }
+    return column[i];
   }
 
   signature(i: number, path: string): number {
@@ -149,7 +171,7 @@ export class StoredIndex {
   }
 
   full(i: number): Run | null {
-    if (!this.runs.infos[i]) return null;
+    if (!this.runs.listed[i]) return null;
     return this.blob(i).run;
   }
 
@@ -174,9 +196,10 @@ export class StoredIndex {
 export class StoredEntry implements Entry {
   constructor(private readonly s: StoredIndex, private readonly i: number) {}
   get name() { return this.s.runs.names[this.i]!; }
-  get info() { return this.s.runs.infos[this.i] ?? null; }
+  get listed() { return this.s.runs.listed[this.i] === 1; }
+  infoField<K extends keyof RunInfo>(field: K) { return this.s.infoField(this.i, field) as RunInfo[K]; }
   get warnings() { return this.s.runs.warnings[this.i] ?? []; }
-  get racy() { return this.s.runs.racy[this.i]!; }
+  get racy() { return this.s.runs.racy[this.i] === 1; }
   signature(path: string) { return this.s.signature(this.i, path); }
   paths() { return this.s.paths(this.i); }
   signatures() { return this.s.signatures(this.i); }
@@ -233,9 +256,9 @@ export function writeStored(path: string, base: Omit<StoredMeta, 'id' | 'count' 
   blobStart[n] = offset;
   const runs: RunsSection = {
     names: entries.map((e) => e.name),
-    infos: entries.map((e) => e.run?.info ?? null),
+    listed: Uint8Array.from(entries, (e) => (e.run ? 1 : 0)),
     warnings: entries.map((e) => (e.warnings.length ? e.warnings : null)),
-    racy: entries.map((e) => e.racy),
+    racy: Uint8Array.from(entries, (e) => (e.racy ? 1 : 0)),
     blobStart,
     blobCrc,
   };
@@ -244,6 +267,7 @@ export function writeStored(path: string, base: Omit<StoredMeta, 'id' | 'count' 
   for (const [valuePath, column] of columns) sections.set(`col:${valuePath}`, serialize(column));
   for (const [valuePath, column] of numbers) sections.set(`num:${valuePath}`, numberColumnBytes(column.values, column.present));
   sigColumns.forEach((column, id) => sections.set(`sig:${id}`, new Uint8Array(column.buffer)));
+  for (const field of INFO_COLUMNS) sections.set(`info:${field}`, serialize(entries.map((e) => e.run?.info[field] ?? null)));
   sections.set('runs', serialize(runs));
   writeIndexFile(path, { ...base, id: randomBytes(8).toString('hex'), count: n, paths: [...pathIds.keys()] }, sections);
 }
