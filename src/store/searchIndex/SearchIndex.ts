@@ -32,6 +32,8 @@ interface Opened {
   checked: Map<string, 'query' | 'all'>;
   /** Full runs loaded from the index during this query, so a second pass does not load them again. */
   loaded: Map<string, Run | null>;
+  /** The first pass's screen, aligned with runNames: a second pass keeps what it decided. */
+  screened?: ({ entry: Entry; run: Run | null } | undefined)[];
 }
 
 /** What the last query did: runs considered, and runs read from the files rather than the index. */
@@ -74,6 +76,7 @@ export class SearchIndex {
           o.fresh.clear();
           o.checked.clear();
           o.loaded.clear();
+          o.screened = undefined;
         }
         const page = await this.answer(opened, needs, input);
         if (page) return page;
@@ -103,11 +106,13 @@ export class SearchIndex {
       let considered = 0;
       for (const o of opened) {
         const entries = o.index.walk(o.runNames);
-        const screened = needs.everything ? [] : this.screen(o, entries, needs, inView);
+        const screened = needs.everything ? [] : (o.screened ??= this.screen(o, entries, needs, inView));
         for (let j = 0; j < o.runNames.length; j++) {
           const name = o.runNames[j]!;
           considered++;
-          const { entry, run } = screened[j] ?? this.withRun(await this.current(o, name, entries[j], needs.everything ? null : needs.files), needs);
+          // A run read again since the screen is taken as it is now.
+          const decided = o.fresh.size > 0 && o.fresh.has(name) ? undefined : screened[j];
+          const { entry, run } = decided ?? this.withRun(await this.current(o, name, entries[j], needs.everything ? null : needs.files), needs);
           warnings.push(...entry.warnings);
           if (!run) continue;
           candidates.push(run);
