@@ -4,9 +4,10 @@
  */
 import type { Experiment, Metric, Page, Run, ViewType } from '../format/entities.js';
 import { fail } from '../format/errors.js';
-import { searchExperiments, searchRuns, type SearchOptions } from '../format/search/index.js';
+import { searchExperiments, type SearchOptions } from '../format/search/index.js';
 import { validateExperimentId, validateKey, validateRunId } from '../format/validation.js';
 import type { MlrunsReader } from './MlrunsReader.js';
+import { searchRunsReadingLess } from './readingLess.js';
 import type { SearchIndex } from './searchIndex/SearchIndex.js';
 
 export class TrackingView {
@@ -37,7 +38,7 @@ export class TrackingView {
     const wanted = new Set(input.experimentIds);
     const experiments = (await this.reader.listExperiments('ALL')).filter((e) => wanted.has(e.experiment.experimentId));
     if (this.index) return this.index.searchRuns(experiments, input);
-    return searchRuns(await this.reader.readRuns(experiments), input);
+    return searchRunsReadingLess(this.reader, experiments, input);
   }
 
   async getRun(runId: string): Promise<Run> {

@@ -2,7 +2,8 @@
  * The search index never answers stale: random writes of a simulated MLflow writer (tag files
  * rewritten in place with the same size and mtime, metric lines appended, new and deleted
  * param/tag/metric files, runs deleted and restored through meta.yaml, run folders removed, new
- * runs) interleaved with random queries; every answer equals an index-free read of the same tree.
+ * runs, metric files damaged) interleaved with random queries; every answer equals an index-free read of the same tree,
+ * and the index-free search that reads only the query's files equals a read of every file.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -10,6 +11,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync
 import { join } from 'node:path';
 import { FileStore, type SearchRunsInput } from '../../src/store/FileStore.js';
 import { setReadWarningSink } from '../../src/store/readWarnings.js';
+import { searchRuns } from '../../src/format/search/index.js';
 import { tempDir } from '../helpers/env.js';
 
 const KEYS = ['a', 'b', 'c'];
@@ -22,6 +24,7 @@ type Op =
   | { kind: 'deleteFile'; run: number; folder: 'params' | 'tags' | 'metrics'; key: string }
   | { kind: 'lifecycle'; run: number; stage: 'active' | 'deleted' }
   | { kind: 'removeRun'; run: number }
+  | { kind: 'damageMetric'; run: number; key: string }
   | { kind: 'newRun' }
   | { kind: 'query'; query: number; view: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL'; maxResults: number };
 
@@ -35,6 +38,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deleteFile' as const), run, folder, key }),
   fc.record({ kind: fc.constant('lifecycle' as const), run, stage: fc.constantFrom<'active' | 'deleted'>('active', 'deleted') }),
   fc.record({ kind: fc.constant('removeRun' as const), run }),
+  fc.record({ kind: fc.constant('damageMetric' as const), run, key }),
   fc.record({ kind: fc.constant('newRun' as const) }),
   fc.record({ kind: fc.constant('query' as const), query: fc.nat(), view: fc.constantFrom<'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL'>('ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'), maxResults: fc.integer({ min: 1, max: 10 }) }),
 );
@@ -85,6 +89,10 @@ function apply(o: Op, root: string, experimentId: string, clock: { t: number }):
     case 'removeRun':
       rmSync(dir, { recursive: true, force: true });
       break;
+    case 'damageMetric':
+      // A line no reader accepts: the whole run is skipped (and reported) by every read of it.
+      appendFileSync(join(dir, 'metrics', o.key), 'not a metric line\n');
+      break;
     default:
       break;
   }
@@ -114,7 +122,11 @@ async function check(racyWindowMs: number | undefined): Promise<{ runs: number; 
           const input: SearchRunsInput = { ...QUERIES[o.query % QUERIES.length]!, experimentIds: [experimentId], viewType: o.view, maxResults: o.maxResults };
           const indexed = new FileStore(root, { create: false, index: options }); // a fresh process each time
           const got = await indexed.searchRuns(input);
-          expect(got).toEqual(await plain.searchRuns(input));
+          // Three reads agree: through the index, without it (reading only what the query needs),
+          // and the plain definition (every file of every run, then the search).
+          const everything = searchRuns(await plain.reader.readRuns((await plain.reader.listExperiments('ALL')).filter((e) => e.experiment.experimentId === experimentId)), input);
+          expect(await plain.searchRuns(input)).toEqual(everything);
+          expect(got).toEqual(everything);
           served.runs += indexed.searchIndex!.stats.runs;
           served.captured += indexed.searchIndex!.stats.captured;
         }

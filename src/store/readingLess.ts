@@ -1,0 +1,86 @@
+/**
+ * Run search without an index that reads only what the query needs: each run's meta.yaml and the
+ * files its filter and order name, and every file only of the runs it returns. The answer is the
+ * one a read of every file gives: a value comes from its own file alone, so a run the query's
+ * files reject is rejected whatever its others hold; a returned run is read whole, and one that a
+ * whole read skips (a damaged file elsewhere) or no longer matches gives its place in the page to
+ * the next. A damaged file in a run the query rejects is not reported: it is not read.
+ */
+import type { Page, Run, ViewType } from '../format/entities.js';
+import { PARAMS_DIR, METRICS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
+import { latestMetricInText } from '../format/metricFile.js';
+import { compileRunFilter, searchRuns, viewFilter, type SearchOptions } from '../format/search/index.js';
+import { runQueryFiles } from '../format/search/runQueryFiles.js';
+import { validateKey } from '../format/validation.js';
+import type { ExperimentLocation, MlrunsReader, RunLocation } from './MlrunsReader.js';
+
+const FOLDERS = { params: ['param', PARAMS_DIR], tags: ['tag', TAGS_DIR], metrics: ['metric', METRICS_DIR] } as const;
+
+export async function searchRunsReadingLess(reader: MlrunsReader, experiments: ExperimentLocation[], input: SearchOptions & { viewType?: ViewType }): Promise<Page<Run>> {
+  searchRuns([], input); // the argument errors, before any read
+  const needs = runQueryFiles(input.filter, input.orderBy);
+  if (needs.everything) return searchRuns(await reader.readRuns(experiments), input);
+  const inView = viewFilter(input.viewType);
+  const matches = compileRunFilter(input.filter);
+  const candidates: Run[] = [];
+  const where = new Map<Run, { location: RunLocation; experimentId: string }>();
+  for (const { experiment, dir } of experiments) {
+    for (const location of await reader.listRunDirs(dir)) {
+      const run = await partialRun(reader, location, experiment.experimentId, needs.files);
+      if (!run || !inView(run.info.lifecycleStage) || !matches(run)) continue;
+      candidates.push(run);
+      where.set(run, { location, experimentId: experiment.experimentId });
+    }
+  }
+  // The page, its runs read whole; a run the whole read drops leaves the candidates, page again.
+  const whole = new Map<Run, Run | null>();
+  for (;;) {
+    const page = searchRuns(candidates, input);
+    let dropped = false;
+    for (const run of page.items) {
+      if (!whole.has(run)) {
+        const { location, experimentId } = where.get(run)!;
+        const full = await reader.readRunOrSkip(location, experimentId);
+        whole.set(run, full && inView(full.info.lifecycleStage) && matches(full) ? full : null);
+      }
+      if (whole.get(run) === null) {
+        candidates.splice(candidates.indexOf(run), 1);
+        dropped = true;
+      }
+    }
+    if (!dropped) return { ...page, items: page.items.map((run) => whole.get(run)!) };
+  }
+}
+
+/**
+ * The run's info and the values of `files` (`params/lr`, `metrics/loss`), or null when it is not
+ * a run MLflow lists. A file that cannot be read as the whole read would (a bad metric line, a
+ * loop) makes it read whole, so it is skipped, and reported, exactly as that read skips it.
+ */
+async function partialRun(reader: MlrunsReader, location: RunLocation, experimentId: string, files: string[]): Promise<Run | null> {
+  const info = await reader.readRunInfoOrSkip(location, experimentId);
+  if (!info) return null;
+  const data: Run['data'] = { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) };
+  try {
+    for (const path of files) {
+      const slash = path.indexOf('/');
+      const folder = path.slice(0, slash) as keyof typeof FOLDERS;
+      const key = path.slice(slash + 1);
+      const [kind, dirName] = FOLDERS[folder];
+      try {
+        validateKey(kind, key, { checkLength: false });
+      } catch {
+        continue; // no run holds a key of that name: the whole read would refuse its file
+      }
+      const filePath = joinPath(location.dir, dirName, key);
+      const text = await reader.text(filePath);
+      if (text === null) continue;
+      if (folder === 'metrics') data.metrics[key] = latestMetricInText(key, text, reader.tree.describe(filePath));
+      else data[folder][key] = text;
+    }
+  } catch {
+    return reader.readRunOrSkip(location, experimentId);
+  }
+  if (!info.runName && data.tags['mlflow.runName'] !== undefined) info.runName = data.tags['mlflow.runName']!;
+  return { info, data, inputs: [] };
+}
