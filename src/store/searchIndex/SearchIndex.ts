@@ -1,8 +1,9 @@
 /**
  * Run search through the derived index: every answer is the one an index-free read gives.
- * Per query it lists each experiment's run directories, checks the stat signatures of the files
- * the query filters and sorts on (meta.yaml and the keys it names), reads again the runs whose
- * signatures differ, and checks every file of the runs it returns (spec/search-index.md).
+ * Per query it lists each experiment's run directories, checks for each run the few stat
+ * signatures that decide whether the query takes it (one file for a run a clause rejects),
+ * reads again the runs whose signatures differ, and checks every file of the runs it returns
+ * (spec/search-index.md, "What a query checks").
  */
 import type { Metric, Page, Run, ViewType } from '../../format/entities.js';
 import { searchRuns, viewFilter, type SearchOptions } from '../../format/search/index.js';
