@@ -160,12 +160,16 @@ export class MlrunsReader {
 
   // ------------------------------------------------------------ runs
 
-  /** Run directories of an experiment (sub-directories that are not reserved names). */
+  /** Names of an experiment's run directories (sub-directories that are not reserved names), in listing order. */
+  async listRunNames(experimentDir: string): Promise<string[]> {
+    const names: string[] = [];
+    for (const e of (await this.entries(experimentDir)) ?? []) if (e.isDir && !RESERVED_EXPERIMENT_SUBDIRS.has(e.name)) names.push(e.name);
+    return names;
+  }
+
+  /** Run directories of an experiment, in listing order. */
   async listRunDirs(experimentDir: string): Promise<RunLocation[]> {
-    const entries = (await this.entries(experimentDir)) ?? [];
-    return entries
-      .filter((e) => e.isDir && !RESERVED_EXPERIMENT_SUBDIRS.has(e.name))
-      .map((e) => ({ experimentDir, dir: joinPath(experimentDir, e.name) }));
+    return (await this.listRunNames(experimentDir)).map((name) => ({ experimentDir, dir: joinPath(experimentDir, name) }));
   }
 
   /** The run's meta, or null when the directory is not a run MLflow would list. */

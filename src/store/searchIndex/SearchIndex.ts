@@ -63,7 +63,7 @@ export class SearchIndex {
     const opened: Opened[] = [];
     try {
       for (const location of experiments) {
-        const runNames = (await this.reader.listRunDirs(location.dir)).map((l) => l.dir.slice(location.dir.length + 1));
+        const runNames = await this.reader.listRunNames(location.dir);
         opened.push({ location, index: new ExperimentIndex(this.options.dir, this.root, location.dir), runNames, fresh: new Set(), checked: new Map(), loaded: new Map() });
       }
       try {
