@@ -31,6 +31,7 @@ function parseArgs(argv) {
     else if (is('--import-runs')) opts.importRuns = int(value());
     else if (is('--paint-runs')) opts.paintRuns = int(value());
     else if (arg === '--fresh') opts.fresh = true;
+    else if (arg === '--indexed-only') opts.indexedOnly = true;
     else if (arg === '--track') opts.track = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else if (BENCHES.includes(arg)) opts.names.push(arg);
@@ -46,6 +47,7 @@ const USAGE = `usage: node bench/run.js [${BENCHES.join('] [')}] [options]
   --points N        logging: metric points (default 20000); server: at most 2000 REST points
   --repeat N        repetitions, median reported (default: logging 3; search 3 up to 2,000 runs, else 1; corpus 5; run-overhead 20; registry 3; commit 3; cli-start 15)
   --fresh           search: regenerate the cached trees
+  --indexed-only    search: only the indexed cases, keeping an index already built (the 100,000-run tree)
   --track           log each benchmark's figures as an mltrack run into this repository's mlruns/ (.mltrack.yml)
   --import-runs N   import: runs in the generated MLflow database (default 10000)
   --paint-runs N    site: runs in the runs index whose first paint is measured (default 100000)`;
@@ -82,7 +84,7 @@ try {
       await runCliStart({ repeat: opts.repeat ?? 15 });
     } else if (name === 'search') {
       const { runSearch } = await import('./search.js');
-      await runSearch({ runsList: opts.runsList, repeat: opts.repeat, fresh: opts.fresh });
+      await runSearch({ runsList: opts.runsList, repeat: opts.repeat, fresh: opts.fresh, indexedOnly: opts.indexedOnly });
     } else if (name === 'registry') {
       const { runRegistry } = await import('./registry.js');
       await runRegistry({ repeat: opts.repeat ?? 3 });
