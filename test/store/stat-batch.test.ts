@@ -30,3 +30,17 @@ describe('stat signatures in a batch', () => {
     expect(new Set(Array.from(batch).filter((s) => s !== MISSING)).size).toBe(new Set(paths.filter((p) => !missing.includes(p))).size);
   });
 });
+
+describe('a worker that stalls', () => {
+  it('has the chunk it took done by the calling thread after the stall limit, and the answer is whole', () => {
+    const dir = tempDir();
+    const paths = Array.from({ length: 3000 }, (_, i) => {
+      const p = join(dir, `f${i}`);
+      writeFileSync(p, String(i));
+      return p;
+    });
+    // Takes the first chunk, as the real worker would, and never finishes it.
+    const stalling = { postMessage: ({ ctrl }: { ctrl: Int32Array }) => void Atomics.add(ctrl, 0, 1) };
+    expect(Array.from(signatures(paths, stalling as never))).toEqual(paths.map(signature));
+  });
+});

@@ -53,10 +53,13 @@ function helper(): Worker | null {
   return worker;
 }
 
-/** The signature of each path, as `signature(path)` gives it, in order. */
-export function signatures(paths: readonly string[]): Float64Array {
+/**
+ * The signature of each path, as `signature(path)` gives it, in order. `worker` replaces the
+ * shared one (tests pass one that takes a chunk and stalls).
+ */
+export function signatures(paths: readonly string[], worker?: Pick<Worker, 'postMessage'>): Float64Array {
   const result = new Float64Array(paths.length);
-  const w = paths.length >= PARALLEL_FROM ? helper() : null;
+  const w = worker ?? (paths.length >= PARALLEL_FROM ? helper() : null);
   if (!w) {
     for (let i = 0; i < paths.length; i++) result[i] = signature(paths[i]!);
     return result;
