@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
 import type { Output, OutputStreams } from './output.js';
 
-// Nothing is imported up front: `--version` alone loads no other module, and the rest load once
-// main() knows the command. commander is CommonJS; required as such it loads in about half the time
+// Nothing is imported up front: `--version` alone loads only the output module (whose handler
+// keeps a closed pipe quiet), and the rest load once main() knows the command. commander is CommonJS; required as such it loads in about half the time
 // of its ESM wrapper, for which node first scans the CommonJS source for named exports.
 const loadCommander = () => createRequire(import.meta.url)('commander') as typeof import('commander');
 
@@ -72,18 +72,14 @@ export interface MainOptions {
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const streams: OutputStreams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
-  // What commander prints for `--version`, without loading commander (or anything else) for it.
+  const output = await import('./output.js');
+  if (!options.streams) for (const stream of [process.stdout, process.stderr]) output.quietOnClosedPipe(stream);
+  // What commander prints for `--version`, without loading commander (or the rest) for it.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     streams.stdout.write(VERSION + '\n');
     return EXIT.ok;
   }
-  const [commander, output, errors, readWarnings] = await Promise.all([
-    loadCommander(),
-    import('./output.js'),
-    import('../format/errors.js'),
-    import('../store/readWarnings.js'),
-  ]);
-  if (!options.streams) for (const stream of [process.stdout, process.stderr]) output.quietOnClosedPipe(stream);
+  const [commander, errors, readWarnings] = await Promise.all([loadCommander(), import('../format/errors.js'), import('../store/readWarnings.js')]);
   const cwd = options.cwd ?? process.cwd();
   let exitCode: number = EXIT.ok;
   let lastContext: CliContext | null = null;

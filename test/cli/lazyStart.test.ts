@@ -5,7 +5,7 @@
  * they do not run (checked by recording the modules a real process loads, not by timing it).
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -91,10 +91,23 @@ describe('a CLI that imports what its command needs', () => {
     expect(alone.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  it('--version loads no other module, --help none of git, the store, import, verify or the launcher, and a working-tree search no git', () => {
+  it('--version into a pipe already closed ends quietly with exit 0, as every command does', async () => {
+    for (const args of [['--version'], ['-V']]) {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: tempDir(), env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // long before node has started, let alone written
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(stderr, args[0]).toBe('');
+      expect(code, args[0]).toBe(0);
+    }
+  });
+
+  it('--version loads only main and the output module, --help none of git, the store, import, verify or the launcher, and a working-tree search no git', () => {
     const cwd = tempDir();
     const version = loadedModules(['--version'], cwd).map(shortName);
-    expect(version).toEqual(['bin/mltrack.js', 'dist/cli/main.js']);
+    // The output module, for its closed-pipe handler, and what it imports.
+    expect(version.sort()).toEqual(['bin/mltrack.js', 'dist/cli/main.js', 'dist/cli/output.js', 'dist/format/errors.js', 'dist/format/restJson.js']);
 
     const help = new Set(loadedModules(['--help'], cwd).map(shortName));
     const heavy = [...help].filter((m) => /^dist\/(git|import|verify|server|site)\/|^dist\/store\/(FileStore|RegistryStore|searchIndex\/)|^dist\/run\/(launcher|mlproject)|^node_modules\/(simple-git|isomorphic-git|fastify|ajv)$/.test(m));
