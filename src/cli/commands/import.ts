@@ -12,6 +12,9 @@ import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
+// Each importer (and the sqlite driver behind it) is imported by the action that runs it, so
+// registering these commands (and every --help) loads none of them.
+
 function parseRebase(value: string, previous: Rebase[] = []): Rebase[] {
   const at = value.indexOf('=');
   if (at <= 0) throw fail('INVALID_ARGUMENT', `--rebase expects OLD=NEW, got '${value}'`);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { fail } from '../../format/errors.js';
 import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
+import { assertTaggableModelName, parseEventMessage, tagToStage } from '../../format/registryTags.js';
 import type { RegistryStore } from '../../store/RegistryStore.js';
 import { collect, parsePairs } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -123,7 +124,6 @@ Examples:
     .option('--description <text>', '[string] description')
     .option('--tag <key=value>', '[string] tag, repeatable', collect)
     .action(run(async (ctx, name: string, opts: { description?: string; tag?: string[] }) => {
-      const { assertTaggableModelName } = await import('../../format/registryTags.js');
       assertTaggableModelName(name);
       const model = await (await registry(ctx)).createRegisteredModel(name, { description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag') });
       await afterWrite(ctx);
@@ -137,7 +137,7 @@ Examples:
     .option('--description <text>', '[string] version description')
     .option('--tag <key=value>', '[string] version tag, repeatable', collect)
     .action(run(async (ctx, source: string, name: string, opts: { description?: string; tag?: string[] }) => {
-      const [{ assertTaggableModelName }, { currentUser }] = await Promise.all([import('../../format/registryTags.js'), import('../../api/systemTags.js')]);
+      const { currentUser } = await import('../../api/systemTags.js');
       assertTaggableModelName(name);
       const store = await registry(ctx);
       let normalised = normaliseSource(source);
@@ -318,7 +318,6 @@ Examples:
     .command('rename <name> <new-name>')
     .description('rename a registered model (its versions, tags and aliases move with it)')
     .action(run(async (ctx, name: string, newName: string) => {
-      const { assertTaggableModelName } = await import('../../format/registryTags.js');
       assertTaggableModelName(newName);
       await (await registry(ctx)).renameRegisteredModel(name, newName);
       await afterWrite(ctx);
@@ -338,11 +337,10 @@ Examples:
     .command('history <name>')
     .description('who registered, promoted and archived which version, when and why (from the registry tags)')
     .action(run(async (ctx, name: string) => {
-      const [{ findRepo }, { partitionRegistryTags }, { branchRef }, { parseEventMessage, tagToStage }] = await Promise.all([
+      const [{ findRepo }, { partitionRegistryTags }, { branchRef }] = await Promise.all([
         import('../../git/repo.js'),
         import('../../git/registryTags.js'),
         import('../../git/trackingLayout.js'),
-        import('../../format/registryTags.js'),
       ]);
       const { trusted, untrusted } = await partitionRegistryTags(findRepo(ctx.cwd), branchRef(ctx.config().branch));
       const records = trusted.filter((r) => r.event.model === name);
