@@ -5,8 +5,6 @@ import { isExperimentId } from '../format/validation.js';
 import { loadConfig, type Config } from '../api/config.js';
 import { FileStore } from '../store/FileStore.js';
 import type { TrackingView } from '../store/TrackingView.js';
-import { findRepo } from '../git/repo.js';
-import { openRevision } from '../git/revision.js';
 import { Output, type OutputStreams } from './output.js';
 
 export interface GlobalOptions {
@@ -49,6 +47,8 @@ export class CliContext {
   /** What read commands query: the working tree, or with `rev` a revision read from git objects. */
   async view(rev?: string): Promise<TrackingView | FileStore> {
     if (!rev) return this.store();
+    // Only a revision is read from git: a working-tree command loads none of src/git.
+    const [{ findRepo }, { openRevision }] = await Promise.all([import('../git/repo.js'), import('../git/revision.js')]);
     return (await openRevision(findRepo(this.cwd), rev, this.config().mlruns)).view;
   }
 

@@ -2,12 +2,17 @@
  * The `mltrack` command line. Commands throw; this file is the one place that turns an error into
  * one line on stderr with a stable code and a non-zero exit, so every command is testable in-process.
  */
-import { Command, CommanderError } from 'commander';
-import { fromSystemError, isMltrackError } from '../format/errors.js';
+import { createRequire } from 'node:module';
+import type { Command } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
-import type { OutputStreams } from './output.js';
-import { Output, quietOnClosedPipe } from './output.js';
-import { onceEach, setReadWarningSink } from '../store/readWarnings.js';
+import type { Output, OutputStreams } from './output.js';
+
+// Nothing is imported up front: `--version` alone loads only the output module (whose handler
+// keeps a closed pipe quiet), and the rest load once main() knows the command. commander is CommonJS; required as such it loads in about half the time
+// of its ESM wrapper, for which node first scans the CommonJS source for named exports.
+const loadCommander = () => createRequire(import.meta.url)('commander') as typeof import('commander');
+
+export const VERSION = '0.1.0';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 type Register = (program: Command, run: (action: Action) => (...args: any[]) => Promise<void>) => void;
@@ -67,18 +72,25 @@ export interface MainOptions {
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const streams: OutputStreams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
-  if (!options.streams) for (const stream of [process.stdout, process.stderr]) quietOnClosedPipe(stream);
+  const output = await import('./output.js');
+  if (!options.streams) for (const stream of [process.stdout, process.stderr]) output.quietOnClosedPipe(stream);
+  // What commander prints for `--version`, without loading commander (or the rest) for it.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    streams.stdout.write(VERSION + '\n');
+    return EXIT.ok;
+  }
+  const [commander, errors, readWarnings] = await Promise.all([loadCommander(), import('../format/errors.js'), import('../store/readWarnings.js')]);
   const cwd = options.cwd ?? process.cwd();
   let exitCode: number = EXIT.ok;
   let lastContext: CliContext | null = null;
 
-  const program = new Command('mltrack')
+  const program = new commander.Command('mltrack')
     .description('Git-native experiment tracking and model registry on MLflow\'s mlruns format.')
     .option('--mlruns <dir>', '[string] mlruns directory or file: URI (default: from .mltrack.yml, $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--json', 'print machine-readable JSON instead of tables')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--debug', 'print stack traces for unexpected errors')
-    .version('0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -114,15 +126,20 @@ Every command takes --json. Errors print one line with a stable code (spec/error
 
   // What readers skip (a damaged run, a stray folder) is printed once each: a line, or with --json a JSON line, on stderr.
   const json = argv.includes('--json');
-  const previousSink = setReadWarningSink(
-    onceEach((w) => streams.stderr.write(json ? JSON.stringify({ warning: { code: 'SKIPPED', path: w.path, rule: w.rule } }) + '\n' : `warning: skipped ${w.path}: ${w.rule}\n`)),
+  const previousSink = readWarnings.setReadWarningSink(
+    readWarnings.onceEach((w) => streams.stderr.write(json ? JSON.stringify({ warning: { code: 'SKIPPED', path: w.path, rule: w.rule } }) + '\n' : `warning: skipped ${w.path}: ${w.rule}\n`)),
   );
   try {
     await program.parseAsync(negativeInfinityAsValue(argv), { from: 'user' });
   } catch (err) {
-    exitCode = reportError(err, lastContext, streams, argv);
+    exitCode = reportError(err, lastContext, streams, argv, {
+      CommanderError: commander.CommanderError,
+      Output: output.Output,
+      fromSystemError: errors.fromSystemError,
+      isMltrackError: errors.isMltrackError,
+    });
   } finally {
-    setReadWarningSink(previousSink);
+    readWarnings.setReadWarningSink(previousSink);
   }
   return exitCode;
 }
@@ -141,7 +158,16 @@ function negativeInfinityAsValue(argv: string[]): string[] {
   return [...argv.filter((a, i) => !isValue(a, i)), '--', ...values];
 }
 
-function reportError(err: unknown, ctx: CliContext | null, streams: OutputStreams, argv: string[]): number {
+/** What reportError uses of the modules main() loaded. */
+interface ErrorModules {
+  CommanderError: typeof import('commander').CommanderError;
+  Output: typeof Output;
+  fromSystemError: typeof import('../format/errors.js').fromSystemError;
+  isMltrackError: typeof import('../format/errors.js').isMltrackError;
+}
+
+function reportError(err: unknown, ctx: CliContext | null, streams: OutputStreams, argv: string[], m: ErrorModules): number {
+  const { CommanderError, Output, fromSystemError, isMltrackError } = m;
   if (err instanceof CommanderError) {
     // Help and version are not failures; commander already printed its message.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;

@@ -5,16 +5,10 @@
  */
 import type { Command } from 'commander';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { findRepo } from '../../git/repo.js';
-import { commitTracking } from '../../git/trackingCommit.js';
-import { REASON_TAG } from '../../git/registryTags.js';
-import { currentUser } from '../../api/systemTags.js';
-import { RegistryStore } from '../../store/RegistryStore.js';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { findExecutable } from '../../run/which.js';
 import { fileURLToPath } from 'node:url';
-import { FileStore } from '../../store/FileStore.js';
 import { describeParams, DEMO_GRID, DEMO_GRID_SPEC } from '../../demo/grid.js';
 import { fail } from '../../format/errors.js';
 import type { CliContext } from '../context.js';
@@ -103,6 +97,15 @@ function initRepository(dir: string): void {
 
 /** Build the demo project in `dir` and log the grid; used by the CLI and by tests. */
 export async function buildDemo(dir: string, onRun?: (done: number, total: number) => void): Promise<DemoResult> {
+  // The store, the registry and git load here, so registering `demo` (and every --help) loads none of them.
+  const [{ FileStore }, { RegistryStore }, { findRepo }, { commitTracking }, { REASON_TAG }, { currentUser }] = await Promise.all([
+    import('../../store/FileStore.js'),
+    import('../../store/RegistryStore.js'),
+    import('../../git/repo.js'),
+    import('../../git/trackingCommit.js'),
+    import('../../git/registryTags.js'),
+    import('../../api/systemTags.js'),
+  ]);
   prepareDirectory(dir);
   writeProjectFiles(dir);
   initRepository(dir);
@@ -160,6 +163,7 @@ export function registerDemo(program: Command, run: (action: Action) => (...args
         return;
       }
       const ranked = [...result.runs].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss);
+      const { FileStore } = await import('../../store/FileStore.js');
       const store = new FileStore(result.mlruns);
       ctx.out.line(`Trained ${result.runs.length} runs of a softmax regression on Iris into ${result.mlruns}`);
       ctx.out.line(`and committed them to the tracking branch 'mltrack' (${result.commit?.slice(0, 10)}).`);

@@ -5,16 +5,15 @@
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
 import { isAbsolute, resolve } from 'node:path';
-import { exportSqlite } from '../../import/exportSqlite.js';
-import { importRest } from '../../import/importRest.js';
-import { importSqlite, type ImportOptions } from '../../import/importSqlite.js';
-import { importTree } from '../../import/importTree.js';
-import { sqlitePathFromUri } from '../../import/openMlflowDb.js';
+import type { ImportOptions } from '../../import/importSqlite.js';
 import type { Rebase } from '../../import/artifactLocations.js';
 import type { ArtifactMode } from '../../import/writeHistory.js';
 import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+// Each importer (and the sqlite driver behind it) is imported by the action that runs it, so
+// registering these commands (and every --help) loads none of them.
 
 function parseRebase(value: string, previous: Rebase[] = []): Rebase[] {
   const at = value.indexOf('=');
@@ -53,6 +52,7 @@ Examples:
         progress.tick(done);
       };
       if (!source.startsWith('sqlite:') && !isServer) {
+        const { importTree } = await import('../../import/importTree.js');
         const tree = await importTree({ source: resolve(ctx.cwd, source), mlruns: config.mlruns, commit: opts.commit === false ? null : { cwd: ctx.cwd, branch: config.branch }, dryRun: Boolean(opts.dryRun), onProgress });
         (progress as { done(): void } | null)?.done();
         if (ctx.out.json) {
@@ -75,9 +75,10 @@ Examples:
         onProgress,
       };
       let result;
-      if (isServer) result = await importRest({ ...options, rest: { env: ctx.env } });
+      if (isServer) result = await (await import('../../import/importRest.js')).importRest({ ...options, rest: { env: ctx.env } });
       else {
         // SQLAlchemy's sqlite:///relative.db is relative to where the command runs.
+        const [{ sqlitePathFromUri }, { importSqlite }] = await Promise.all([import('../../import/openMlflowDb.js'), import('../../import/importSqlite.js')]);
         const dbPath = sqlitePathFromUri(source);
         result = await importSqlite({ ...options, uri: isAbsolute(dbPath) ? source : `sqlite:///${resolve(ctx.cwd, dbPath)}` });
       }
@@ -121,6 +122,7 @@ Examples:
   mlflow ui --backend-store-uri sqlite:///mlflow.db     then browse it with MLflow`)
     .action(run(async (ctx, target: string, opts: { force?: boolean }) => {
       if (!target.startsWith('sqlite:')) throw fail('INVALID_ARGUMENT', `Unsupported target '${target}': expected sqlite:///PATH`, { target });
+      const [{ sqlitePathFromUri }, { exportSqlite }] = await Promise.all([import('../../import/openMlflowDb.js'), import('../../import/exportSqlite.js')]);
       const dbPath = sqlitePathFromUri(target);
       let progress: { tick(n: number): void; done(): void } | null = null;
       const result = await exportSqlite({

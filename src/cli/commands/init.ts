@@ -3,18 +3,15 @@ import type { Command } from 'commander';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { findRepo, resolveRef, type GitRepo } from '../../git/repo.js';
-import { fetchTracking, integrate, type PullResult } from '../../git/sync.js';
-import { branchRef } from '../../git/trackingLayout.js';
-import { CONFIG_FILE, loadConfig } from '../../api/config.js';
+import type { GitRepo } from '../../git/repo.js';
+import type { PullResult } from '../../git/sync.js';
 import { fail } from '../../format/errors.js';
-import { commitGithubFiles, githubFiles, trackingConfigText, writeGithubFiles } from '../../registry/github.js';
-import { FileStore } from '../../store/FileStore.js';
-import { FsTreeReader } from '../../store/FsTreeReader.js';
-import { RegistryReader } from '../../store/RegistryReader.js';
 import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
+
+// The store, git and the registry are imported by the actions that use them, so registering these
+// commands (and every --help) loads none of them.
 
 export function configText(mlruns: string, branch: string): string {
   return [
@@ -31,14 +28,9 @@ export function configText(mlruns: string, branch: string): string {
  * Keep the mlruns tree out of the user's own commits: it belongs on the tracking branch. Uses
  * .git/info/exclude, which is local and not a work-tree file. Returns the excluded path, if any.
  */
-function excludeFromGit(cwd: string, path: string, isDir = true): string | null {
-  let repo;
-  try {
-    repo = findRepo(cwd);
-  } catch {
-    return null;
-  }
-  if (!repo.workdir) return null;
+async function excludeFromGit(cwd: string, path: string, isDir = true): Promise<string | null> {
+  const repo = await tryRepo(cwd);
+  if (!repo?.workdir) return null;
   const rel = relative(repo.workdir, path).split(sep).join('/');
   if (!rel || rel.startsWith('..')) return null;
   const exclude = join(repo.gitdir, 'info', 'exclude');
@@ -51,7 +43,8 @@ function excludeFromGit(cwd: string, path: string, isDir = true): string | null 
   return rel;
 }
 
-function tryRepo(cwd: string): GitRepo | null {
+async function tryRepo(cwd: string): Promise<GitRepo | null> {
+  const { findRepo } = await import('../../git/repo.js');
   try {
     return findRepo(cwd);
   } catch {
@@ -74,13 +67,19 @@ function hasRemote(repo: GitRepo, remote: string): boolean {
  * else, so the first `pull` is never a merge. Null when this is not such a clone.
  */
 async function joinTeam(cwd: string, env: NodeJS.ProcessEnv): Promise<{ result: PullResult; branch: string; remote: string; mlruns: string } | null> {
-  const repo = tryRepo(cwd);
+  const repo = await tryRepo(cwd);
   if (!repo?.workdir) return null;
+  const [{ loadConfig }, { resolveRef }, { branchRef }, { fetchTracking, integrate }] = await Promise.all([
+    import('../../api/config.js'),
+    import('../../git/repo.js'),
+    import('../../git/trackingLayout.js'),
+    import('../../git/sync.js'),
+  ]);
   const config = loadConfig({ cwd, env });
   if ((await resolveRef(repo, branchRef(config.branch))) || !hasRemote(repo, config.remote)) return null;
   const sync = { repo, mlruns: config.mlruns, branch: config.branch, remote: config.remote, largeFileBytes: config.largeArtifactBytes };
   if (!(await fetchTracking(sync).catch(() => false))) return null; // offline or no such branch: a first user
-  excludeFromGit(cwd, config.mlruns);
+  await excludeFromGit(cwd, config.mlruns);
   return { result: await integrate(sync), branch: config.branch, remote: config.remote, mlruns: config.mlruns };
 }
 
@@ -114,6 +113,7 @@ export function registerInit(program: Command, run: (action: Action) => (...args
     .option('--commit', 'with --github: also commit them, with a .mltrack.yml holding the gates, onto the tracking branch root (pull requests against it run them from there)')
     .action(run(async (ctx, opts: { mlruns: string; branch: string; force?: boolean; github?: boolean; commit?: boolean }) => {
       if (opts.commit && !opts.github) throw fail('INVALID_ARGUMENT', '--commit goes with --github (it commits the GitHub workflows onto the tracking branch)');
+      const { CONFIG_FILE, loadConfig } = await import('../../api/config.js');
       const configPath = join(ctx.cwd, CONFIG_FILE);
       const existed = existsSync(configPath);
       if (!opts.github && !opts.force) {
@@ -122,16 +122,23 @@ export function registerInit(program: Command, run: (action: Action) => (...args
         if (custom && !existed) writeFileSync(configPath, configText(opts.mlruns, opts.branch));
         const joined = await joinTeam(ctx.cwd, ctx.env);
         if (joined) {
-          if (custom && !existed) excludeFromGit(ctx.cwd, configPath, false);
+          if (custom && !existed) await excludeFromGit(ctx.cwd, configPath, false);
           return reportJoin(ctx, joined, ctx.cwd);
         }
         if (custom && !existed) rmSync(configPath);
       }
       if (!existed || opts.force) writeFileSync(configPath, configText(opts.mlruns, opts.branch));
+      const { FileStore } = await import('../../store/FileStore.js');
       const store = new FileStore(join(ctx.cwd, opts.mlruns));
-      const excluded = excludeFromGit(ctx.cwd, store.root);
+      const excluded = await excludeFromGit(ctx.cwd, store.root);
       let github: { written: string[]; kept: string[]; commit: string | null; branch: string } | null = null;
       if (opts.github) {
+        const [{ RegistryReader }, { FsTreeReader }, { findRepo }, { commitGithubFiles, githubFiles, trackingConfigText, writeGithubFiles }] = await Promise.all([
+          import('../../store/RegistryReader.js'),
+          import('../../store/FsTreeReader.js'),
+          import('../../git/repo.js'),
+          import('../../registry/github.js'),
+        ]);
         const config = loadConfig({ cwd: ctx.cwd, env: ctx.env });
         const models = await new RegistryReader(new FsTreeReader(config.mlruns)).listRegisteredModelDirs();
         const files = githubFiles({ branch: config.branch, models });

@@ -7,17 +7,10 @@ import { RUN_STATUS_CODES, type RunStatus } from '../../format/entities.js';
 import { fail } from '../../format/errors.js';
 import { parsePyFloat, parsePyInt } from '../../format/pyFloat.js';
 import { runJson } from '../../format/restJson.js';
-import { DESCRIPTION_TAG } from '../../store/FileStore.js';
-import { currentUser, sourceOptions, systemTags } from '../../api/systemTags.js';
 import { collect, parsePairs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { largeArtifactError, lfsAvailable } from '../../git/lfs.js';
-import { readSourceInfo } from '../../git/sourceInfo.js';
-import { contentDigest } from '../../api/datasetDigest.js';
-import { commitIfAutomatic } from '../../api/autoCommit.js';
-import { logModel } from '../../api/logModel.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -55,9 +48,13 @@ function largestFile(path: string, top = true): { path: string; size: number } |
   return best;
 }
 
-function sourceRoot(cwd: string): string | null {
+async function sourceRoot(cwd: string): Promise<string | null> {
+  const { readSourceInfo } = await import('../../git/sourceInfo.js');
   return readSourceInfo(cwd)?.root ?? null;
 }
+
+// Past the store (loaded with the CLI context), what an action needs is imported in it: git, system
+// tags, digests and auto-commit cost neither `--help` nor a `log-metric`.
 
 export function registerLogging(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
   program
@@ -71,6 +68,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .option('--parent <run-id>', '[string] make this a nested run of another run')
     .addHelpText('after', '\nExample:\n  export MLTRACK_RUN_ID=$(mltrack start-run -e churn -n baseline -P lr=0.1)\n  mltrack log-metric rmse 6.2 --step 1\n  mltrack end-run')
     .action(run(async (ctx, opts: { experiment?: string; name?: string; tag?: string[]; param?: string[]; description?: string; parent?: string }) => {
+      const [{ DESCRIPTION_TAG }, { currentUser, sourceOptions, systemTags }] = await Promise.all([import('../../store/FileStore.js'), import('../../api/systemTags.js')]);
       const store = ctx.store();
       const config = ctx.config();
       let experimentId = config.experimentId ?? '0';
@@ -150,6 +148,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
       // Refuse before copying anything: a large artifact could not be committed without Git LFS.
       const threshold = ctx.config().largeArtifactBytes;
       const largest = largestFile(resolve(ctx.cwd, path));
+      const { largeArtifactError, lfsAvailable } = await import('../../git/lfs.js');
       if (largest && largest.size > threshold && !lfsAvailable()) throw largeArtifactError(largest.path, largest.size, threshold);
       const written = await ctx.store().logArtifact(ctx.runId(opts.runId), path, opts.artifactPath ?? '');
       if (ctx.out.json) ctx.out.data({ artifacts: written });
@@ -165,6 +164,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
       const abs = resolve(ctx.cwd, dir);
       if (!existsSync(abs) || !statSync(abs).isDirectory()) throw fail('NOT_FOUND', `No such directory: '${dir}'`);
       const flavors = opts.flavor ? { [opts.flavor]: { files: readdirSync(abs).sort() } } : undefined;
+      const { logModel } = await import('../../api/logModel.js');
       const model = await logModel(ctx.store(), ctx.runId(opts.runId), abs, { artifactPath: opts.artifactPath, flavors });
       if (ctx.out.json) ctx.out.data({ artifact_path: model.artifactPath, model_uuid: model.modelUuid, model_size_bytes: model.modelSizeBytes ?? null, source: `runs:/${model.runId}/${model.artifactPath}` });
       else ctx.out.line(`runs:/${model.runId}/${model.artifactPath}`);
@@ -180,11 +180,12 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .action(run(async (ctx, path: string, opts: { runId?: string; name?: string; context: string }) => {
       const abs = resolve(ctx.cwd, path);
       if (!existsSync(abs)) throw fail('NOT_FOUND', `No such file or directory: '${path}'`);
+      const { contentDigest } = await import('../../api/datasetDigest.js');
       const digest = contentDigest(abs);
       const stat = statSync(abs);
       const name = opts.name ?? basename(abs);
       // Inside the repository the path is recorded relative to its root, so no home directory is shared.
-      const workdir = sourceRoot(ctx.cwd);
+      const workdir = await sourceRoot(ctx.cwd);
       const uri = workdir && !relative(workdir, abs).startsWith('..') ? relative(workdir, abs) || '.' : abs;
       const dataset = { name, digest, sourceType: 'local', source: JSON.stringify({ uri }), schema: null, profile: JSON.stringify(stat.isDirectory() ? { type: 'directory' } : { type: 'file', num_bytes: stat.size }) };
       await ctx.store().logInputs(ctx.runId(opts.runId), [{ dataset, tags: { 'mlflow.data.context': opts.context } }]);
@@ -199,6 +200,7 @@ export function registerLogging(program: Command, run: (action: Action) => (...a
     .option('--status <status>', '[FINISHED|FAILED|KILLED] how it ended (default: FINISHED)', 'FINISHED')
     .action(run(async (ctx, opts: { runId?: string; status: string }) => {
       const info = await ctx.store().setTerminated(ctx.runId(opts.runId), parseStatus(opts.status));
+      const { commitIfAutomatic } = await import('../../api/autoCommit.js');
       const committed = await commitIfAutomatic(ctx.config(), ctx.cwd, info.runId);
       if (ctx.out.json) ctx.out.data({ run_id: info.runId, status: info.status, end_time: info.endTime, commit: committed?.commit ?? null });
       else if (committed) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}`);

@@ -1,35 +1,28 @@
 /** `mltrack models ...`: MLflow's model registry in the mlruns tree, with stage history from git tags. */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { commitIfAutomatic } from '../../api/autoCommit.js';
-import { openRegistry } from '../../api/registryStore.js';
-import { currentUser } from '../../api/systemTags.js';
 import { relative } from 'node:path';
 import { fail } from '../../format/errors.js';
-import { canonicalStage } from '../../format/registryMeta.js';
 import { modelVersionJson, registeredModelJson } from '../../format/restJson.js';
-import { evaluateGates, gatesFor, runOfVersion } from '../../registry/gates.js';
-import { CONFIG_PATH, resolveGates } from '../../registry/gateSource.js';
-import { FsTreeReader } from '../../store/FsTreeReader.js';
 import { assertTaggableModelName, parseEventMessage, tagToStage } from '../../format/registryTags.js';
-import { findRepo } from '../../git/repo.js';
-import { partitionRegistryTags, REASON_TAG, syncRegistryTags } from '../../git/registryTags.js';
-import { ObjectReader } from '../../git/objectStore.js';
-import { branchRef } from '../../git/trackingLayout.js';
-import { proposeTransition } from '../../registry/propose.js';
-import { RegistryStore } from '../../store/RegistryStore.js';
+import type { RegistryStore } from '../../store/RegistryStore.js';
 import { collect, parsePairs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
-function registry(ctx: CliContext): RegistryStore {
+// The registry store, gates and git are imported by the actions that use them, so registering these
+// commands (and every --help) loads none of them.
+
+async function registry(ctx: CliContext): Promise<RegistryStore> {
+  const { openRegistry } = await import('../../api/registryStore.js');
   return openRegistry(ctx.config().mlruns, ctx.cwd);
 }
 
 /** For commands that only read: a missing tree is NOT_FOUND, never an empty registry. */
-function readRegistry(ctx: CliContext): RegistryStore {
+async function readRegistry(ctx: CliContext): Promise<RegistryStore> {
+  const { RegistryStore } = await import('../../store/RegistryStore.js');
   const root = ctx.config().mlruns;
   if (!existsSync(root)) throw fail('NOT_FOUND', `No mlruns directory at ${root} (check --mlruns / MLFLOW_TRACKING_URI, or create one with mltrack init)`, { mlruns: root });
   return new RegistryStore(root);
@@ -74,6 +67,7 @@ async function checkRunSource(ctx: CliContext, source: string, requireArtifact: 
 }
 
 async function afterWrite(ctx: CliContext): Promise<void> {
+  const { commitIfAutomatic } = await import('../../api/autoCommit.js');
   const committed = await commitIfAutomatic(ctx.config(), ctx.cwd);
   if (committed && !ctx.out.json) ctx.out.info(`committed to ${ctx.config().branch}: ${committed.commit.slice(0, 10)}${committed.tags.length ? ` (tags: ${committed.tags.join(', ')})` : ''}`);
 }
@@ -83,6 +77,13 @@ async function afterWrite(ctx: CliContext): Promise<void> {
  * with `registry.strict_gates: true`, refused before anything is written. Gates by the rule verify uses.
  */
 async function checkTransitionGates(ctx: CliContext, store: RegistryStore, name: string, version: number, stage: string): Promise<void> {
+  const [{ canonicalStage }, { findRepo }, { CONFIG_PATH, resolveGates }, { evaluateGates, gatesFor, runOfVersion }, { FsTreeReader }] = await Promise.all([
+    import('../../format/registryMeta.js'),
+    import('../../git/repo.js'),
+    import('../../registry/gateSource.js'),
+    import('../../registry/gates.js'),
+    import('../../store/FsTreeReader.js'),
+  ]);
   const config = ctx.config();
   const target = canonicalStage(stage);
   let repo = null;
@@ -124,7 +125,7 @@ Examples:
     .option('--tag <key=value>', '[string] tag, repeatable', collect)
     .action(run(async (ctx, name: string, opts: { description?: string; tag?: string[] }) => {
       assertTaggableModelName(name);
-      const model = await registry(ctx).createRegisteredModel(name, { description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag') });
+      const model = await (await registry(ctx)).createRegisteredModel(name, { description: opts.description ?? null, tags: parsePairs(opts.tag, 'a tag') });
       await afterWrite(ctx);
       if (ctx.out.json) ctx.out.data(registeredModelJson(model));
       else ctx.out.line(`created registered model '${name}'`);
@@ -136,8 +137,9 @@ Examples:
     .option('--description <text>', '[string] version description')
     .option('--tag <key=value>', '[string] version tag, repeatable', collect)
     .action(run(async (ctx, source: string, name: string, opts: { description?: string; tag?: string[] }) => {
+      const { currentUser } = await import('../../api/systemTags.js');
       assertTaggableModelName(name);
-      const store = registry(ctx);
+      const store = await registry(ctx);
       let normalised = normaliseSource(source);
       if (/^runs:/i.test(normalised)) normalised = await checkRunSource(ctx, normalised, /^runs:/i.test(source));
       await store.getRegisteredModel(name).catch(async (err) => {
@@ -159,7 +161,7 @@ Examples:
     .option('--max-results <n>', '[number] page size (default: 100)', Number)
     .option('--page-token <token>', '[string] continue from a previous page')
     .action(run(async (ctx, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
-      const page = await readRegistry(ctx).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
+      const page = await (await readRegistry(ctx)).searchRegisteredModels({ filter: opts.filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
       if (ctx.out.json) return ctx.out.data({ registered_models: page.items.map(registeredModelJson), next_page_token: page.nextPageToken });
       ctx.out.table(
         ['NAME', 'LATEST VERSIONS', 'ALIASES', 'UPDATED'],
@@ -172,7 +174,7 @@ Examples:
     .alias('describe')
     .description('a registered model with every version, stage, alias and tag')
     .action(run(async (ctx, name: string) => {
-      const store = readRegistry(ctx);
+      const store = await readRegistry(ctx);
       const model = await store.getRegisteredModel(name);
       const versions = (await store.reader.listModelVersions(name)).sort((a, b) => b.version - a.version);
       if (ctx.out.json) return ctx.out.data({ registered_model: registeredModelJson(model), model_versions: versions.map(modelVersionJson) });
@@ -196,7 +198,7 @@ Examples:
     .option('--page-token <token>', '[string] continue from a previous page')
     .addHelpText('after', "\nExamples:\n  mltrack models versions churn\n  mltrack models versions --filter \"tags.validated = 'true'\" --max-results 20\n  mltrack models versions churn --max-results 20 --page-token <token from the previous page>")
     .action(run(async (ctx, name: string | undefined, opts: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string }) => {
-      const store = readRegistry(ctx);
+      const store = await readRegistry(ctx);
       if (name) await store.getRegisteredModel(name); // an unknown model is NOT_FOUND, not an empty list
       const filter = [name ? `name = '${name.replace(/'/g, "''")}'` : '', opts.filter ?? ''].filter(Boolean).join(' AND ') || undefined;
       const page = await store.searchModelVersions({ filter, orderBy: opts.orderBy, maxResults: opts.maxResults, pageToken: opts.pageToken });
@@ -216,6 +218,7 @@ Examples:
     .action(run(async (ctx, name: string, versionText: string, stage: string, opts: { archiveExisting?: boolean; reason?: string; propose?: string | boolean; push: boolean }) => {
       const version = parseVersion(versionText);
       if (opts.propose) {
+        const [{ findRepo }, { proposeTransition }] = await Promise.all([import('../../git/repo.js'), import('../../registry/propose.js')]);
         const config = ctx.config();
         const proposal = await proposeTransition({
           repo: findRepo(ctx.cwd),
@@ -247,8 +250,9 @@ Examples:
         ctx.out.line(`  ${proposal.prCommand}`);
         return;
       }
-      const store = registry(ctx);
+      const store = await registry(ctx);
       await checkTransitionGates(ctx, store, name, version, stage);
+      const { REASON_TAG } = await import('../../git/registryTags.js');
       if (opts.reason) await store.setModelVersionTag(name, version, REASON_TAG, opts.reason);
       const changed = await store.transitionModelVersionStage(name, version, stage, Boolean(opts.archiveExisting), { reason: opts.reason ?? null });
       await afterWrite(ctx);
@@ -261,7 +265,7 @@ Examples:
     .command('alias <name> <alias> <version>')
     .description('point an alias (e.g. champion) at a version')
     .action(run(async (ctx, name: string, alias: string, version: string) => {
-      await registry(ctx).setAlias(name, alias, parseVersion(version));
+      await (await registry(ctx)).setAlias(name, alias, parseVersion(version));
       await afterWrite(ctx);
       if (ctx.out.json) ctx.out.data({ name, alias, version: String(parseVersion(version)) });
       else ctx.out.line(`${name}@${alias} → v${parseVersion(version)}`);
@@ -271,7 +275,7 @@ Examples:
     .command('unalias <name> <alias>')
     .description('remove an alias')
     .action(run(async (ctx, name: string, alias: string) => {
-      await registry(ctx).deleteAlias(name, alias);
+      await (await registry(ctx)).deleteAlias(name, alias);
       await afterWrite(ctx);
       if (ctx.out.json) ctx.out.data({ name, alias, deleted: true });
       else ctx.out.line(`removed alias ${name}@${alias}`);
@@ -282,7 +286,7 @@ Examples:
     .description('set the description of a model, or of one of its versions')
     .requiredOption('--description <text>', '[string] the new description')
     .action(run(async (ctx, name: string, version: string | undefined, opts: { description: string }) => {
-      const store = registry(ctx);
+      const store = await registry(ctx);
       const result = version ? modelVersionJson(await store.updateModelVersion(name, parseVersion(version), opts.description)) : registeredModelJson(await store.updateRegisteredModel(name, opts.description));
       await afterWrite(ctx);
       if (ctx.out.json) ctx.out.data(result);
@@ -293,7 +297,7 @@ Examples:
     .description('tag a model, or a version with --version')
     .option('--version <n>', '[number] tag this version instead of the model')
     .action(run(async (ctx, name: string, key: string, value: string, opts: { version?: string }) => {
-      const store = registry(ctx);
+      const store = await registry(ctx);
       if (opts.version) await store.setModelVersionTag(name, parseVersion(opts.version), key, value);
       else await store.setRegisteredModelTag(name, key, value);
       await afterWrite(ctx);
@@ -304,7 +308,7 @@ Examples:
     .description('remove a tag from a model, or from a version with --version')
     .option('--version <n>', '[number] the version')
     .action(run(async (ctx, name: string, key: string, opts: { version?: string }) => {
-      const store = registry(ctx);
+      const store = await registry(ctx);
       if (opts.version) await store.deleteModelVersionTag(name, parseVersion(opts.version), key);
       else await store.deleteRegisteredModelTag(name, key);
       await afterWrite(ctx);
@@ -315,7 +319,7 @@ Examples:
     .description('rename a registered model (its versions, tags and aliases move with it)')
     .action(run(async (ctx, name: string, newName: string) => {
       assertTaggableModelName(newName);
-      await registry(ctx).renameRegisteredModel(name, newName);
+      await (await registry(ctx)).renameRegisteredModel(name, newName);
       await afterWrite(ctx);
     }));
 
@@ -323,7 +327,7 @@ Examples:
     .command('delete <name> [version]')
     .description('delete a registered model, or soft-delete one version (its number is never reused)')
     .action(run(async (ctx, name: string, version: string | undefined) => {
-      const store = registry(ctx);
+      const store = await registry(ctx);
       if (version) await store.deleteModelVersion(name, parseVersion(version));
       else await store.deleteRegisteredModel(name);
       await afterWrite(ctx);
@@ -333,10 +337,15 @@ Examples:
     .command('history <name>')
     .description('who registered, promoted and archived which version, when and why (from the registry tags)')
     .action(run(async (ctx, name: string) => {
+      const [{ findRepo }, { partitionRegistryTags }, { branchRef }] = await Promise.all([
+        import('../../git/repo.js'),
+        import('../../git/registryTags.js'),
+        import('../../git/trackingLayout.js'),
+      ]);
       const { trusted, untrusted } = await partitionRegistryTags(findRepo(ctx.cwd), branchRef(ctx.config().branch));
       const records = trusted.filter((r) => r.event.model === name);
       // No event and no such model in the files: a typo, not an empty history. (A deleted model keeps its tags.)
-      if (records.length === 0 && !untrusted.some((u) => u.record.event.model === name)) await readRegistry(ctx).getRegisteredModel(name);
+      if (records.length === 0 && !untrusted.some((u) => u.record.event.model === name)) await (await readRegistry(ctx)).getRegisteredModel(name);
       for (const u of untrusted.filter((u) => u.record.event.model === name)) ctx.out.warn(`untrusted registry tag '${u.record.tag}' left out of the history: ${u.why}`);
       const changedBy = (message: string) => {
         try {
@@ -379,6 +388,12 @@ Examples:
     .command('sync')
     .description('create the tags for registry changes on the tracking branch that have none (e.g. after a merged pull request)')
     .action(run(async (ctx) => {
+      const [{ findRepo }, { syncRegistryTags }, { ObjectReader }, { branchRef }] = await Promise.all([
+        import('../../git/repo.js'),
+        import('../../git/registryTags.js'),
+        import('../../git/objectStore.js'),
+        import('../../git/trackingLayout.js'),
+      ]);
       const repo = findRepo(ctx.cwd);
       const created = await syncRegistryTags(repo, new ObjectReader(repo.gitdir), branchRef(ctx.config().branch));
       if (ctx.out.json) return ctx.out.data({ created });

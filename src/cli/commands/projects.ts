@@ -4,9 +4,8 @@ import { realpathSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fail } from '../../format/errors.js';
-import { sourceOptions, systemTags } from '../../api/systemTags.js';
 import { stripUrlUserinfo } from '../../format/redact.js';
-import { computeCommand, getEntryPoint, loadProject, type Project } from '../../run/mlproject.js';
+import type { Project } from '../../run/mlproject.js';
 import { firstExecutable } from '../../run/which.js';
 import { collect, parsePairs } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -100,6 +99,11 @@ Examples:
       if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(ref) || /^[^/]+@[^/]+:/.test(ref) || ref.includes('#')) {
         throw fail('INVALID_ARGUMENT', `'${ref}' is not a local directory: mltrack runs projects from a local checkout (git clone it first)`, { project: ref });
       }
+      // The MLproject reader (and its yaml parser) and system tags load here, not with the command.
+      const [{ computeCommand, getEntryPoint, loadProject }, { sourceOptions, systemTags }] = await Promise.all([
+        import('../../run/mlproject.js'),
+        import('../../api/systemTags.js'),
+      ]);
       const project = loadProject(resolve(ctx.cwd, ref));
       checkEnvManager(ctx, project, opts.envManager);
       const entry = getEntryPoint(project, opts.entryPoint, ctx.env);

@@ -1,8 +1,7 @@
 /** `mltrack review BASE..HEAD`: Markdown (or JSON) for a pull-request comment on registry changes. */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { findRepo } from '../../git/repo.js';
-import { buildReview, parseRange, renderReviewMarkdown, type Review } from '../../registry/review.js';
+import type { Review } from '../../registry/review.js';
 import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
@@ -61,6 +60,8 @@ Examples:
   mltrack review origin/mltrack..HEAD > review.md && gh pr comment 12 --body-file review.md`,
     )
     .action(run(async (ctx, rangeText: string) => {
+      // Imported here, so registering `review` (and every --help) loads neither git nor the registry.
+      const [{ findRepo }, { buildReview, parseRange, renderReviewMarkdown }] = await Promise.all([import('../../git/repo.js'), import('../../registry/review.js')]);
       const config = ctx.config();
       const repo = findRepo(ctx.cwd);
       const range = await parseRange(repo, rangeText, config.branch);

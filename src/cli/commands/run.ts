@@ -5,11 +5,9 @@
 import type { Command } from 'commander';
 import { fail, isMltrackError } from '../../format/errors.js';
 import { LIMITS, validateKey, validateValueLength } from '../../format/validation.js';
-import { COMMAND_TAG, currentUser, sourceOptions, systemTags } from '../../api/systemTags.js';
 import { redactArgv } from '../../format/redact.js';
 import { commandSourceName } from '../../run/sourceName.js';
-import { commitIfAutomatic } from '../../api/autoCommit.js';
-import { launch, type LaunchResult } from '../../run/launcher.js';
+import type { LaunchResult } from '../../run/launcher.js';
 import { shellJoin } from '../../run/shellQuote.js';
 import { collect, parsePairs } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -89,6 +87,12 @@ export async function executeRun(ctx: CliContext, opts: ExecuteOptions): Promise
     validateKey('param', key);
     validateValueLength('param', key, value, LIMITS.paramValue);
   }
+  // Imported here, so registering `run` and `projects` (and every --help) loads none of it.
+  const [{ currentUser }, { launch }, { commitIfAutomatic }] = await Promise.all([
+    import('../../api/systemTags.js'),
+    import('../../run/launcher.js'),
+    import('../../api/autoCommit.js'),
+  ]);
   const store = ctx.store();
   const experiment = await resolveExperiment(ctx, opts.experiment);
   const tags = { ...opts.tags };
@@ -189,6 +193,7 @@ Examples:
       const params = Object.entries(parsePairs(opts.param, 'a param')).map(([key, value]) => ({ key, value }));
       // MLflow records the program only; the command line, which may carry secrets, only when asked for and redacted.
       const sourceName = [...commandSourceName(command)].slice(0, 1000).join('');
+      const { COMMAND_TAG, sourceOptions, systemTags } = await import('../../api/systemTags.js');
       const source = sourceOptions(ctx.config());
       const tags = { ...(await systemTags({ sourceName, sourceType: 'LOCAL', cwd: ctx.cwd, mlruns: ctx.store().root, snapshotPolicy: source.snapshotPolicy, report: (line) => ctx.out.info(`mltrack: ${line}`) })), ...parsePairs(opts.tag, 'a tag') };
       if (source.recordCommandLine && !(COMMAND_TAG in tags)) tags[COMMAND_TAG] = [...shellJoin(redactArgv(command))].slice(0, 5000).join('');

@@ -11,9 +11,6 @@ import { sparkline } from '../sparkline.js';
 import { parseView } from './experiments.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SNAPSHOT_TAG } from '../../api/systemTags.js';
-import { findRepo } from '../../git/repo.js';
-import { exportCommit } from '../../git/sourceSnapshot.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
 
@@ -233,6 +230,12 @@ The grammar, paging and where it differs from MLflow's file store: spec/search.m
     .description("write the exact code a run came from into DIR (its snapshot if the work tree was dirty, else its commit)")
     .option('--rev <rev>', '[string] read the run at this revision of the tracking branch')
     .action(run(async (ctx, runId: string, dir: string, opts: { rev?: string }) => {
+      // git and the snapshot code load here, not for every `runs` command.
+      const [{ SNAPSHOT_TAG }, { findRepo }, { exportCommit }] = await Promise.all([
+        import('../../api/systemTags.js'),
+        import('../../git/repo.js'),
+        import('../../git/sourceSnapshot.js'),
+      ]);
       const r = await (await ctx.view(opts.rev)).getRun(runId);
       const commit = r.data.tags[SNAPSHOT_TAG] ?? r.data.tags['mlflow.source.git.commit'];
       if (!commit) throw fail('NOT_FOUND', `Run ${runId} has no recorded source (no mlflow.source.git.commit tag)`);

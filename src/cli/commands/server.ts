@@ -3,9 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse, stringify } from 'yaml';
 import { fail } from '../../format/errors.js';
-import { writeAtomic } from '../../store/fsWrite.js';
 import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
@@ -75,7 +73,12 @@ Runs ended through the server are committed to the tracking branch when auto_com
     .option('--token', 'generate a bearer token (printed once; only its hash is stored)')
     .addHelpText('after', '\nExamples:\n  ALICE_PW=s3cret mltrack server add-user alice --role promote --file users.yml --password-env ALICE_PW\n  mltrack server add-user ci --role write --file users.yml --token --json')
     .action(run(async (ctx, name: string, opts: { file: string; role: string; passwordEnv?: string; token?: boolean }) => {
-      const { hashPassword, hashToken, ROLES } = await import('../../server/auth.js');
+      // With the yaml parser and the atomic writer: imported by the action, not with the command.
+      const [{ hashPassword, hashToken, ROLES }, { parse, stringify }, { writeAtomic }] = await Promise.all([
+        import('../../server/auth.js'),
+        import('yaml'),
+        import('../../store/fsWrite.js'),
+      ]);
       if (!ROLES.includes(opts.role as never)) throw fail('INVALID_ARGUMENT', `Invalid role '${opts.role}': expected one of ${ROLES.join(', ')}`);
       if (!opts.passwordEnv && !opts.token) throw fail('INVALID_ARGUMENT', 'Give --password-env VAR or --token (or both)');
       const record: Record<string, unknown> = { name, role: opts.role };

@@ -1,13 +1,8 @@
 /** `mltrack commit` and `mltrack log`: the tracking branch, written and read with git plumbing. */
 import type { Command } from 'commander';
-import { ObjectReader } from '../../git/objectStore.js';
-import { finishRegistryTags } from '../../git/registryTags.js';
-import { findRepo } from '../../git/repo.js';
-import { commitTracking } from '../../git/trackingCommit.js';
-import { branchRef } from '../../git/trackingLayout.js';
-import { readTrackingLog, type LogEntry } from '../../git/trackingLog.js';
+import type { LogEntry } from '../../git/trackingLog.js';
 import { fail } from '../../format/errors.js';
-import { pull, push, type PullResult } from '../../git/sync.js';
+import type { PullResult } from '../../git/sync.js';
 import type { CliContext } from '../context.js';
 import { cell, formatTime } from '../output.js';
 
@@ -73,6 +68,7 @@ async function resolveLogFilter(
   throw fail('NOT_FOUND', `No ${what} '${ref}' in the tracking history at '${rev}' or in mlruns`, { [what]: ref });
 }
 
+// Each action imports the git code it runs, so registering these commands (and every --help) loads none of it.
 export function registerTrack(program: Command, run: (action: Action) => (...args: any[]) => Promise<void>): void {
   program
     .command('commit')
@@ -80,6 +76,13 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .option('-m, --message <text>', '[string] subject line (default: a summary of what changed)')
     .addHelpText('after', '\nOnly directories whose files changed are read again; the rest reuse their git trees.\nExample:\n  mltrack commit && mltrack log -n 5')
     .action(run(async (ctx, opts: { message?: string }) => {
+      const [{ findRepo }, { commitTracking }, { finishRegistryTags }, { ObjectReader }, { branchRef }] = await Promise.all([
+        import('../../git/repo.js'),
+        import('../../git/trackingCommit.js'),
+        import('../../git/registryTags.js'),
+        import('../../git/objectStore.js'),
+        import('../../git/trackingLayout.js'),
+      ]);
       const config = ctx.config();
       const repo = findRepo(ctx.cwd);
       let hashed = 0;
@@ -105,6 +108,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .option('--rev <rev>', '[string] start from this revision (default: the tracking branch)')
     .addHelpText('after', '\nExamples:\n  mltrack log -n 5\n  mltrack log --experiment churn\n  mltrack log --run 888fae41 --json\n  mltrack log --model churn\n\nAn unknown run, experiment or model is NOT_FOUND.')
     .action(run(async (ctx, opts: { maxCount?: number; run?: string; experiment?: string; model?: string; rev?: string }) => {
+      const [{ findRepo }, { readTrackingLog }] = await Promise.all([import('../../git/repo.js'), import('../../git/trackingLog.js')]);
       const config = ctx.config();
       const repo = findRepo(ctx.cwd);
       const rev = opts.rev ?? config.branch;
@@ -128,6 +132,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
     .addHelpText('after', '\nYour runs are committed first, so nothing local is lost. Runs live in separate\ndirectories, so most merges are a union; metric histories keep every line, and\nwhat cannot be merged is reported (spec/git-layout.md). The remote tree is checked\nwhole first, mlruns/ is written before the branch moves, and a pull stopped part-way\nis finished by the next one; training jobs may keep logging meanwhile.\nExample:\n  mltrack pull && mltrack runs list')
     .action(run(async (ctx, opts: { remote?: string }) => {
+      const [{ findRepo }, { pull }] = await Promise.all([import('../../git/repo.js'), import('../../git/sync.js')]);
       const config = ctx.config();
       const result = await pull({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote: opts.remote ?? config.remote, largeFileBytes: config.largeArtifactBytes });
       if (ctx.out.json) return ctx.out.data(pullJson(result));
@@ -140,6 +145,7 @@ export function registerTrack(program: Command, run: (action: Action) => (...arg
     .option('--remote <name>', '[string] remote (default: from .mltrack.yml, else origin)')
     .addHelpText('after', "\nYour runs are committed first; if a teammate pushed since your last pull, their runs are\nmerged in (as mltrack pull does) and the push is retried. Registry tags are pushed too.\nExamples:\n  mltrack push\n  mltrack push --remote upstream --json\n  git clone URL && cd repo && mltrack init && mltrack push   # a teammate's first push")
     .action(run(async (ctx, opts: { remote?: string }) => {
+      const [{ findRepo }, { push }] = await Promise.all([import('../../git/repo.js'), import('../../git/sync.js')]);
       const config = ctx.config();
       const remote = opts.remote ?? config.remote;
       const result = await push({ repo: findRepo(ctx.cwd), mlruns: config.mlruns, branch: config.branch, remote, largeFileBytes: config.largeArtifactBytes });

@@ -2,19 +2,9 @@
 import type { Command } from 'commander';
 import { isAbsolute, join, relative } from 'node:path';
 import { fail, isMltrackError } from '../../format/errors.js';
-import { findRepo, resolveRef, type GitRepo } from '../../git/repo.js';
-import { branchRef, MLRUNS_PATH } from '../../git/trackingLayout.js';
-import { checkGates } from '../../registry/gates.js';
-import { resolveGates } from '../../registry/gateSource.js';
-import { checkTagsAgree } from '../../registry/tagState.js';
-import { openRevision } from '../../git/revision.js';
-import { unsafeEntries } from '../../git/treeSafety.js';
-import { FsTreeReader } from '../../store/FsTreeReader.js';
+import type { GitRepo } from '../../git/repo.js';
 import type { TreeReader } from '../../store/TreeReader.js';
-import { compareWithBranch } from '../../verify/compareWithBranch.js';
-import { fixTree } from '../../verify/fixTree.js';
-import { countBySeverity, type Problem } from '../../verify/Problem.js';
-import { verifyTree } from '../../verify/verifyTree.js';
+import type { Problem } from '../../verify/Problem.js';
 import type { CliContext } from '../context.js';
 
 type Action = (ctx: CliContext, ...args: any[]) => Promise<void>;
@@ -23,6 +13,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The tracking branch's tip as a tree, or null when the branch has no commit yet. */
 async function branchTree(ctx: CliContext): Promise<TreeReader | null> {
+  const [{ findRepo }, { openRevision }] = await Promise.all([import('../../git/repo.js'), import('../../git/revision.js')]);
   const config = ctx.config();
   try {
     return (await openRevision(findRepo(ctx.cwd), config.branch, config.mlruns, { unchecked: true })).reader.tree;
@@ -32,7 +23,8 @@ async function branchTree(ctx: CliContext): Promise<TreeReader | null> {
   }
 }
 
-function tryRepo(cwd: string): GitRepo | null {
+async function tryRepo(cwd: string): Promise<GitRepo | null> {
+  const { findRepo } = await import('../../git/repo.js');
   try {
     return findRepo(cwd);
   } catch {
@@ -50,6 +42,34 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
     .addHelpText('after', '\nExit status 1 when an error is found; warnings (what one MLflow version or git loses) do not fail.\nExamples:\n  mltrack verify && mltrack commit\n  mltrack verify --rev HEAD --base origin/mltrack    # a pull request, judged by the gates it merges into')
     .action(run(async (ctx, opts: { rev?: string; base?: string; fix?: boolean }) => {
       if (opts.rev && opts.fix) throw fail('INVALID_ARGUMENT', '--fix repairs the working tree; it cannot be combined with --rev');
+      // Imported here, not at the top, so registering the command (and every --help) loads none of it.
+      const [
+        { findRepo, resolveRef },
+        { branchRef, MLRUNS_PATH },
+        { openRevision },
+        { unsafeEntries },
+        { FsTreeReader },
+        { checkGates },
+        { resolveGates },
+        { checkTagsAgree },
+        { verifyTree },
+        { fixTree },
+        { compareWithBranch },
+        { countBySeverity },
+      ] = await Promise.all([
+        import('../../git/repo.js'),
+        import('../../git/trackingLayout.js'),
+        import('../../git/revision.js'),
+        import('../../git/treeSafety.js'),
+        import('../../store/FsTreeReader.js'),
+        import('../../registry/gates.js'),
+        import('../../registry/gateSource.js'),
+        import('../../registry/tagState.js'),
+        import('../../verify/verifyTree.js'),
+        import('../../verify/fixTree.js'),
+        import('../../verify/compareWithBranch.js'),
+        import('../../verify/Problem.js'),
+      ]);
       const config = ctx.config();
       const onDisk = (path: string) => {
         const abs = join(config.mlruns, ...path.split('/').filter(Boolean));
@@ -79,7 +99,7 @@ export function registerVerify(program: Command, run: (action: Action) => (...ar
       }
       // The registry's promotion gates, and the event tags against the files at the branch tip.
       const checked = opts.rev ? (await openRevision(findRepo(ctx.cwd), opts.rev, config.mlruns, { unchecked: true })).reader.tree : new FsTreeReader(config.mlruns);
-      const repo = tryRepo(ctx.cwd);
+      const repo = await tryRepo(ctx.cwd);
       // Gates come from the base of the change, never from the change itself (spec/review.md, "Which gates").
       const localSource = config.configFile ? relative(ctx.cwd, config.configFile) || config.configFile : null;
       const gateSource = await resolveGates(repo, { base: opts.base, branch: config.branch, remote: config.remote, local: { gates: config.gates, source: localSource } });
