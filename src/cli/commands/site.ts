@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseSize } from '../../api/config.js';
 import { fail } from '../../format/errors.js';
 import type { CliContext } from '../context.js';
 
@@ -30,6 +29,8 @@ function parsePort(text: string): number {
 
 async function build(ctx: CliContext, out: string, flags: BuildFlags, extra: { live?: boolean; quiet?: boolean } = {}) {
   const { buildSite } = await import('../../site/buildSite.js');
+  // Imported here, not at the top: the config loader costs --help about 55 ms.
+  const { parseSize } = await import('../../api/config.js');
   const config = ctx.config();
   let progress: { tick(done: number): void; done(): void } | null = null;
   const result = await buildSite({
