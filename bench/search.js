@@ -74,6 +74,8 @@ async function measure(runs, { repeat, fresh, indexedOnly }) {
   let touched = 0;
   let reread = 0;
   let validReread = 0;
+  let firstCaptured = null;
+  let fillQueries = null;
   for (let i = 0; i < repeat; i++) {
     progress(`${fmtInt(runs)} runs: repetition ${i + 1}/${repeat}`);
     let none = null;
@@ -86,6 +88,10 @@ async function measure(runs, { repeat, fresh, indexedOnly }) {
       rmSync(indexBase, { recursive: true, force: true });
       build = nodeChild(SEARCH_CHILD, [...args, 'index'], env);
       keep('build', build);
+      firstCaptured = build.captured;
+      // Each query adds at most as many runs as the index holds (2,000 at first): fill it.
+      fillQueries = 1;
+      while (nodeChild(SEARCH_CHILD, [...args, 'index'], env).captured > 0) fillQueries++;
     }
     const valid = nodeChild(SEARCH_CHILD, [...args, 'index'], env);
     keep('valid', valid);
@@ -108,7 +114,7 @@ async function measure(runs, { repeat, fresh, indexedOnly }) {
   }
   const m = Object.fromEntries(Object.entries(samples).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)]));
   progress(`${fmtInt(runs)} runs: ${Object.entries(m).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}`);
-  return { runs, repeat, tree, m, rss, matched, touched, reread, validReread };
+  return { runs, repeat, tree, m, rss, matched, touched, reread, validReread, firstCaptured, fillQueries };
 }
 
 /** Repetitions per size unless --repeat is given: 3 up to 2,000 runs (cheap), 1 above. */
@@ -129,7 +135,8 @@ export async function runSearch({ runsList = [1000, 10000], repeat, fresh = fals
     ['baseline: cat all files (find + xargs cat), process wall', ...withRss('cat')],
     ['baseline: node read all files (readFileSync, no parse)', ...withRss('nodeRead')],
     ['mltrack, no index (MLTRACK_INDEX=0): the query\'s files read', ...withRss('none')],
-    ['mltrack, index missing: read every file, write the index', ...withRss('build')],
+    ['mltrack, index missing: the first query (adds up to 2,000 runs to the index)', ...withRss('build')],
+    ['runs the first query indexed / queries until the index holds every run', ...col((r) => (r.fillQueries === null ? '-' : `${fmtInt(r.firstCaptured)} / ${r.fillQueries}`))],
     ['mltrack, valid index', ...withRss('valid')],
     ['mltrack, valid index, process wall (node start + import)', ...col((r) => fmtMs(r.m.validWall))],
     ['runs a valid index read again (0 unless another process touched the tree)', ...col((r) => fmtInt(r.validReread))],

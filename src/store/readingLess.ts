@@ -26,7 +26,7 @@ export async function searchRunsReadingLess(reader: MlrunsReader, experiments: E
   const where = new Map<Run, { location: RunLocation; experimentId: string }>();
   for (const { experiment, dir } of experiments) {
     for (const location of await reader.listRunDirs(dir)) {
-      const run = await partialRun(reader, location, experiment.experimentId, needs.files);
+      const run = await readQueryFiles(reader, location, experiment.experimentId, needs.files);
       if (!run || !inView(run.info.lifecycleStage) || !matches(run)) continue;
       candidates.push(run);
       where.set(run, { location, experimentId: experiment.experimentId });
@@ -57,7 +57,7 @@ export async function searchRunsReadingLess(reader: MlrunsReader, experiments: E
  * a run MLflow lists. A file that cannot be read as the whole read would (a bad metric line, a
  * loop) makes it read whole, so it is skipped, and reported, exactly as that read skips it.
  */
-async function partialRun(reader: MlrunsReader, location: RunLocation, experimentId: string, files: string[]): Promise<Run | null> {
+export async function readQueryFiles(reader: MlrunsReader, location: RunLocation, experimentId: string, files: string[]): Promise<Run | null> {
   const info = await reader.readRunInfoOrSkip(location, experimentId);
   if (!info) return null;
   const data: Run['data'] = { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) };

@@ -98,7 +98,7 @@ function apply(o: Op, root: string, experimentId: string, clock: { t: number }):
   }
 }
 
-async function check(racyWindowMs: number | undefined): Promise<{ runs: number; captured: number }> {
+async function check(racyWindowMs: number | undefined, captureBudget?: number): Promise<{ runs: number; captured: number }> {
   const served = { runs: 0, captured: 0 };
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
@@ -114,7 +114,7 @@ async function check(racyWindowMs: number | undefined): Promise<{ runs: number; 
       };
       for (let i = 0; i < 4; i++) await newRun();
       const clock = { t: 10 };
-      const options = { dir: join(dir, 'index'), ...(racyWindowMs === undefined ? {} : { racyWindowMs }) };
+      const options = { dir: join(dir, 'index'), captureBudget, ...(racyWindowMs === undefined ? {} : { racyWindowMs }) };
       for (const o of [...ops, { kind: 'query', query: 0, view: 'ALL', maxResults: 10 } as Op]) {
         if (o.kind === 'newRun') await newRun();
         else if (o.kind !== 'query') apply(o, root, experimentId, clock);
@@ -148,6 +148,15 @@ describe('search index against an index-free read', () => {
     try {
       const served = await check(0);
       expect(served.captured).toBeLessThan(served.runs);
+    } finally {
+      restore();
+    }
+  }, 240_000);
+
+  it('adding at most one run to the index per query (the others read in the query\'s files only)', async () => {
+    const restore = quiet();
+    try {
+      await check(0, 1);
     } finally {
       restore();
     }

@@ -103,6 +103,11 @@ export class ExperimentIndex {
     }
   }
 
+  /** About how many runs the index holds (stored and captured since). */
+  get size(): number {
+    return (this.stored?.meta.count ?? 0) + this.overlay.size;
+  }
+
   private storedIndexOf(name: string): number | undefined {
     if (!this.stored) return undefined;
     if (!this.storedNames) {

@@ -7,20 +7,30 @@
  */
 import type { Metric, Page, Run, ViewType } from '../../format/entities.js';
 import { searchRuns, viewFilter, type SearchOptions } from '../../format/search/index.js';
-import { META_FILE } from '../../format/layout.js';
+import { META_FILE, joinPath } from '../../format/layout.js';
 import { runQueryFiles, type RunQueryFiles } from '../../format/search/runQueryFiles.js';
-import type { ExperimentLocation, MlrunsReader } from '../MlrunsReader.js';
+import { MlrunsReader, type ExperimentLocation } from '../MlrunsReader.js';
+import { readQueryFiles } from '../readingLess.js';
 import { warnSkipped, type ReadWarning } from '../readWarnings.js';
 import { ExperimentIndex, type Entry } from './ExperimentIndex.js';
 import { CorruptIndex } from './indexFile.js';
 import { captureRun, RACY_MS } from './runCapture.js';
 import { signatures } from './statBatch.js';
 
+const DEFAULT_CAPTURE_BUDGET = 2000;
+
 export interface SearchIndexOptions {
   /** Where the index files live (indexLocation.ts picks it). */
   dir: string;
   /** Changes closer than this to a read are not trusted next time (default 20 ms). */
   racyWindowMs?: number;
+  /**
+   * Runs the index has no entry for that one query reads whole to add them (default 2,000, or as
+   * many as the index already holds); the others it reads only in the query's files, as an
+   * index-free search does. A first search of 100,000 runs costs about what an index-free one
+   * does, and the index fills in a few queries, each adding at most as much as it holds.
+   */
+  captureBudget?: number;
 }
 
 interface Opened {
@@ -99,11 +109,13 @@ export class SearchIndex {
   /** The page, or null when runs kept changing while it was read. */
   private async answer(opened: Opened[], needs: RunQueryFiles, input: SearchOptions & { viewType?: ViewType }): Promise<Page<Run> | null> {
     const inView = viewFilter(input.viewType);
+    let budget = Math.max(this.options.captureBudget ?? DEFAULT_CAPTURE_BUDGET, opened.reduce((n, o) => n + o.index.size, 0));
     // A second pass only when a returned run changed in a file the query does not read.
     for (let pass = 0; pass < 2; pass++) {
       const warnings: ReadWarning[] = [];
       const candidates: Run[] = [];
-      const origin = new Map<Run, { o: Opened; name: string; entry: Entry }>();
+      // entry null: a run not in the index, read in the query's files only.
+      const origin = new Map<Run, { o: Opened; name: string; entry: Entry | null }>();
       let considered = 0;
       for (const o of opened) {
         const entries = o.index.walk(o.runNames);
@@ -113,6 +125,14 @@ export class SearchIndex {
           considered++;
           // A run read again since the screen is taken as it is now.
           const decided = o.fresh.size > 0 && o.fresh.has(name) ? undefined : screened[j];
+          if (!decided && !entries[j] && !needs.everything && !o.fresh.has(name) && budget-- <= 0) {
+            const partial = await this.readQueryFiles(o, name, needs, warnings);
+            if (partial) {
+              candidates.push(partial);
+              origin.set(partial, { o, name, entry: null });
+            }
+            continue;
+          }
           const { entry, run } = decided ?? this.withRun(await this.current(o, name, entries[j], needs.everything ? null : needs.files), needs);
           warnings.push(...entry.warnings);
           if (!run) continue;
@@ -121,13 +141,21 @@ export class SearchIndex {
         }
       }
       const page = searchRuns(candidates, input);
-      const returned = page.items.map((run) => origin.get(run)!);
+      let stale = false;
+      // A returned run not in the index is read whole now (and so added); if what the query
+      // compares changed since its files were read, the page is made again.
+      for (const run of page.items) {
+        const where = origin.get(run)!;
+        if (where.entry) continue;
+        where.entry = await this.capture(where.o, where.name);
+        if (!where.entry.listed || !sameForQuery(run, new PartialRun(needs).fill(where.entry), needs)) stale = true;
+      }
+      const returned = page.items.map((run) => origin.get(run)! as { o: Opened; name: string; entry: Entry });
       // Every file of every returned run, checked in one batch; a run that changed is read again.
       // The files the query read were checked a moment ago: the rest of each run now.
       const queried = new Set([META_FILE, ...needs.files]);
       const unchecked = returned.filter(({ o, name }) => !o.fresh.has(name) && o.checked.get(name) !== 'all');
       const checks = unchecked.map(({ o, name, entry }) => ({ o, entry, paths: null, skip: o.checked.get(name) === 'query' ? queried : undefined }));
-      let stale = false;
       for (const [i, same] of this.unchanged(checks).entries()) {
         const { o, name } = unchecked[i]!;
         if (same) o.checked.set(name, 'all');
@@ -214,6 +242,12 @@ export class SearchIndex {
     return this.capture(o, name);
   }
 
+  /** A run not in the index as an index-free search reads it: meta.yaml and the query's files. */
+  private async readQueryFiles(o: Opened, name: string, needs: RunQueryFiles, warnings: ReadWarning[]): Promise<Run | null> {
+    const reader = new MlrunsReader(this.reader.tree, (w) => warnings.push(w));
+    return readQueryFiles(reader, { experimentDir: o.location.dir, dir: joinPath(o.location.dir, name) }, o.location.experiment.experimentId, needs.files);
+  }
+
   /** Read the run from its files, as fresh as an index-free read. */
   private async capture(o: Opened, name: string): Promise<Entry> {
     const { dir, experiment } = o.location;
@@ -259,6 +293,22 @@ export class SearchIndex {
       return same;
     });
   }
+}
+
+/** Whether two reads of a run agree in everything the query compares. */
+function sameForQuery(a: Run, b: Run, needs: RunQueryFiles): boolean {
+  for (const field of needs.infoFields) if (!Object.is(a.info[field], b.info[field])) return false;
+  for (const path of needs.files) {
+    const slash = path.indexOf('/');
+    const folder = path.slice(0, slash) as 'params' | 'tags' | 'metrics';
+    const key = path.slice(slash + 1);
+    const x = (a.data[folder] as Record<string, string | Metric>)[key];
+    const y = (b.data[folder] as Record<string, string | Metric>)[key];
+    const vx = typeof x === 'object' ? x.value : x;
+    const vy = typeof y === 'object' ? y.value : y;
+    if (!Object.is(vx, vy)) return false;
+  }
+  return true;
 }
 
 /**
