@@ -49,7 +49,7 @@ function gitCommit(dir, message) {
   return { ms: since(start), maxRssMiB: peak };
 }
 
-async function logOneRun(dir) {
+export async function logOneRun(dir) {
   const store = new FileStore(join(dir, 'mlruns'));
   const run = await store.createRun({ experimentId: EXPERIMENT_ID, userId: 'bench', runName: 'one-more' });
   const metrics = [];
@@ -67,7 +67,7 @@ async function logOneRun(dir) {
  * On disk only the experiments' meta.yaml files: a known-run commit reads nothing else. (git
  * fast-import takes minutes for one folder of 100,000 entries.)
  */
-function syntheticBranch(runs) {
+export function syntheticBranch(runs) {
   const dir = makeTempDir('commit-known');
   git(dir, 'init', '-q');
   const gitdir = join(dir, '.git');

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { fail } from '../format/errors.js';
-import { findTreeEntry, objectsDir, commonGitDir, parseTree, type TreeEntry } from './objects.js';
+import { objectsDir, commonGitDir, parseTree, type TreeEntry } from './objects.js';
+import { RawTree } from './rawTree.js';
 
 type IsomorphicGit = typeof import('isomorphic-git')['default'];
 let loading: Promise<IsomorphicGit> | null = null;
@@ -34,7 +35,7 @@ function parseCommit(text: string): { tree: string; parents: string[]; message: 
 
 export class ObjectReader {
   private readonly cache = {};
-  private readonly rawTrees = new Map<string, Uint8Array>();
+  private readonly rawTrees = new Map<string, RawTree>();
   private readonly trees = new Map<string, TreeEntry[]>();
 
   constructor(readonly gitdir: string) {}
@@ -54,10 +55,10 @@ export class ObjectReader {
     return { type: data.toString('latin1', 0, data.indexOf(0x20)), content: data.subarray(nul + 1) };
   }
 
-  /** A tree's bytes as git stores them (see `findTreeEntry`, `editTree`). */
-  async rawTree(oid: string): Promise<Uint8Array> {
-    let raw = this.rawTrees.get(oid);
-    if (!raw) {
+  /** A tree's bytes as git stores them, with the index that finds a name by binary search (see RawTree). */
+  async indexedTree(oid: string): Promise<RawTree> {
+    let tree = this.rawTrees.get(oid);
+    if (!tree) {
       let object = this.loose(oid);
       if (!object) {
         const git = await isomorphicGit();
@@ -65,10 +66,22 @@ export class ObjectReader {
         object = { type: read.type, content: Buffer.from(read.object as Uint8Array) };
       }
       if (object.type !== 'tree') throw fail('INVALID_STATE', `git object ${oid} is a ${object.type}, not a tree`);
-      raw = object.content;
-      this.rawTrees.set(oid, raw);
+      tree = new RawTree(object.content);
+      this.rawTrees.set(oid, tree);
     }
-    return raw;
+    return tree;
+  }
+
+  async rawTree(oid: string): Promise<Uint8Array> {
+    return (await this.indexedTree(oid)).bytes;
+  }
+
+  /**
+   * A tree this process has just written, so that reading it back costs nothing. Only for bytes
+   * whose id was computed from them (as writing does): the id then names exactly these bytes.
+   */
+  remember(oid: string, tree: RawTree): void {
+    this.rawTrees.set(oid, tree);
   }
 
   async tree(oid: string): Promise<TreeEntry[]> {
@@ -82,7 +95,7 @@ export class ObjectReader {
 
   /** The entry `name` of a tree, found in its bytes without parsing the rest. */
   async child(treeOid: string, name: string): Promise<TreeEntry | null> {
-    return findTreeEntry(await this.rawTree(treeOid), name);
+    return (await this.indexedTree(treeOid)).find(name);
   }
 
   async blob(oid: string): Promise<Uint8Array> {
