@@ -47,7 +47,9 @@ export class ObjectReader {
   private loose(oid: string): { type: string; content: Buffer } | null {
     let data: Buffer;
     try {
-      data = inflateSync(fs.readFileSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2))));
+      const file = fs.readFileSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)));
+      // Output in chunks at least the file's size: a big tree (stored, not deflated) comes out in one, not 16 KiB pieces joined after.
+      data = inflateSync(file, { chunkSize: Math.max(16 * 1024, file.length + 64) });
     } catch {
       return null;
     }
