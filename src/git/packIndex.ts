@@ -1,0 +1,76 @@
+/**
+ * Pack index files (version 2, git's `Documentation/gitformat-pack.txt`): read to ask whether the
+ * repository holds an object, and written for the packs mltrack makes itself, whose objects' ids,
+ * offsets and CRCs it already knows (git index-pack would inflate and hash every object again).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const MAGIC = 0xff744f63;
+
+/** The object ids of one pack index: a fan-out table, then the sorted ids. */
+export class PackIndex {
+  constructor(private readonly data: Buffer) {}
+
+  static read(path: string): PackIndex | null {
+    const data = readFileSync(path);
+    return data.readUInt32BE(0) === MAGIC && data.readUInt32BE(4) === 2 ? new PackIndex(data) : null;
+  }
+
+  has(oid: Buffer): boolean {
+    const fanout = (i: number) => (i < 0 ? 0 : this.data.readUInt32BE(8 + 4 * i));
+    let lo = fanout(oid[0]! - 1);
+    let hi = fanout(oid[0]!);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = 8 + 1024 + 20 * mid;
+      const c = this.data.compare(oid, 0, 20, at, at + 20);
+      if (c === 0) return true;
+      if (c > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return false;
+  }
+}
+
+/** One object of a pack: its id (20 bytes), where its entry starts, and the CRC-32 of the entry's bytes as stored. */
+export interface PackedObject {
+  oid: Buffer;
+  offset: number;
+  crc: number;
+}
+
+/**
+ * The index of a pack holding `objects` (each id once) whose trailing checksum is `packChecksum`:
+ * the header, the fan-out table, the sorted ids, their CRCs, their offsets (31 bits, else an entry
+ * of the 64-bit table), the pack's checksum, and the SHA-1 of all of that.
+ */
+export function formatPackIndex(objects: PackedObject[], packChecksum: Buffer): Buffer {
+  const sorted = [...objects].sort((a, b) => a.oid.compare(b.oid));
+  const n = sorted.length;
+  const large = sorted.filter((o) => o.offset >= 0x80000000);
+  const out = Buffer.alloc(8 + 1024 + n * 28 + large.length * 8 + 40);
+  out.writeUInt32BE(MAGIC, 0);
+  out.writeUInt32BE(2, 4);
+  const counts = new Uint32Array(256);
+  for (const o of sorted) counts[o.oid[0]!]!++;
+  for (let i = 0, total = 0; i < 256; i++) out.writeUInt32BE((total += counts[i]!), 8 + 4 * i);
+  const ids = 8 + 1024;
+  const crcs = ids + 20 * n;
+  const offsets = crcs + 4 * n;
+  const wide = offsets + 4 * n;
+  let nextWide = 0;
+  sorted.forEach((o, i) => {
+    o.oid.copy(out, ids + 20 * i);
+    out.writeUInt32BE(o.crc >>> 0, crcs + 4 * i);
+    if (o.offset < 0x80000000) out.writeUInt32BE(o.offset, offsets + 4 * i);
+    else {
+      out.writeUInt32BE((0x80000000 | nextWide) >>> 0, offsets + 4 * i);
+      out.writeBigUInt64BE(BigInt(o.offset), wide + 8 * nextWide++);
+    }
+  });
+  const end = wide + 8 * large.length;
+  packChecksum.copy(out, end);
+  createHash('sha1').update(out.subarray(0, end + 20)).digest().copy(out, end + 20);
+  return out;
+}
