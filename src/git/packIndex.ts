@@ -17,7 +17,35 @@ export class PackIndex {
     return data.readUInt32BE(0) === MAGIC && data.readUInt32BE(4) === 2 ? new PackIndex(data) : null;
   }
 
+  /** As `read`, and null too when the file is unreadable or shorter than its own fan-out table says. */
+  static readIfValid(path: string): PackIndex | null {
+    try {
+      const index = PackIndex.read(path);
+      if (!index) return null;
+      const n = index.data.readUInt32BE(8 + 4 * 255);
+      return index.data.length >= 8 + 1024 + 28 * n + 40 ? index : null;
+    } catch {
+      return null;
+    }
+  }
+
   has(oid: Buffer): boolean {
+    return this.position(oid) >= 0;
+  }
+
+  /** Where the object's entry starts in the pack, or null when this pack does not hold it. */
+  offsetOf(oid: Buffer): number | null {
+    const k = this.position(oid);
+    if (k < 0) return null;
+    const n = this.data.readUInt32BE(8 + 4 * 255);
+    const offsets = 8 + 1024 + 24 * n;
+    const small = this.data.readUInt32BE(offsets + 4 * k);
+    if (!(small & 0x80000000)) return small;
+    return Number(this.data.readBigUInt64BE(offsets + 4 * n + 8 * (small & 0x7fffffff)));
+  }
+
+  /** The object's index in the sorted ids, or -1. */
+  private position(oid: Buffer): number {
     const fanout = (i: number) => (i < 0 ? 0 : this.data.readUInt32BE(8 + 4 * i));
     let lo = fanout(oid[0]! - 1);
     let hi = fanout(oid[0]!);
@@ -25,11 +53,11 @@ export class PackIndex {
       const mid = (lo + hi) >>> 1;
       const at = 8 + 1024 + 20 * mid;
       const c = this.data.compare(oid, 0, 20, at, at + 20);
-      if (c === 0) return true;
+      if (c === 0) return mid;
       if (c > 0) hi = mid;
       else lo = mid + 1;
     }
-    return false;
+    return -1;
   }
 }
 
