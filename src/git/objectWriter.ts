@@ -40,6 +40,7 @@ export class ObjectWriter {
   private readonly seen = new Set<string>();
   /** The repository's packs, read when a commit has enough new objects to need a pack itself. */
   private packs: PackIndex[] | null = null;
+  private readonly looseNames = new Map<string, Set<string>>();
   private queued: { oid: string; type: ObjectType; content: Uint8Array }[] = [];
   private pack: { fd: number; path: string; size: number; objects: PackedObject[]; pending: Buffer[]; pendingBytes: number } | null = null;
 
@@ -50,19 +51,37 @@ export class ObjectWriter {
     const oid = hashObject(type, content);
     if (this.seen.has(oid)) return oid;
     this.seen.add(oid);
-    if (existsSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)))) return oid;
     if (this.pack) {
-      if (!this.packed(oid)) this.append(oid, type, content);
-    } else {
-      this.queued.push({ oid, type, content });
-      if (this.queued.length > PACK_ABOVE) {
-        // Many objects not loose: maybe packed already (a commit after the first, without its stat cache).
-        this.queued = this.queued.filter((q) => !this.packed(q.oid));
-        if (this.queued.length > PACK_ABOVE) this.startPack();
-      }
+      if (!this.loose(oid) && !this.packed(oid)) this.append(oid, type, content);
+      return oid;
+    }
+    if (existsSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)))) return oid;
+    this.queued.push({ oid, type, content });
+    if (this.queued.length > PACK_ABOVE) {
+      // Many objects not loose: maybe packed already (a commit after the first, without its stat cache).
+      this.queued = this.queued.filter((q) => !this.packed(q.oid));
+      if (this.queued.length > PACK_ABOVE) this.startPack();
     }
     return oid;
   };
+
+  /**
+   * Whether the object is loose, once a pack is being written: each fan-out folder is listed once
+   * (one readdir instead of a stat per object; a repository that was never packed has few).
+   */
+  private loose(oid: string): boolean {
+    const prefix = oid.slice(0, 2);
+    let names = this.looseNames.get(prefix);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(join(objectsDir(this.gitdir), prefix)));
+      } catch {
+        names = new Set();
+      }
+      this.looseNames.set(prefix, names);
+    }
+    return names.has(oid.slice(2));
+  }
 
   private packed(oid: string): boolean {
     if (!this.packs) {
