@@ -31,10 +31,16 @@ function git(cwd, ...args) {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** One mltrack commit in a fresh process: { ms, subject, maxRssMiB }. */
+/**
+ * One mltrack commit in a fresh process: { ms, cpuMs, subject, maxRssMiB }. Its peak memory comes
+ * from GNU time, as git's does: Linux carries a process's peak across fork and exec, so the child's
+ * own getrusage would report at least this benchmark's size (hundreds of MiB after writing a branch).
+ */
 function mltrackCommit(dir, run) {
-  const out = execFileSync(process.execPath, [CHILD, dir, ...(run ? [run] : [])], { env: GIT_ENV, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop());
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CHILD, dir, ...(run ? [run] : [])], { env: GIT_ENV, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mltrack commit: ${r.stderr}`);
+  const result = JSON.parse(r.stdout.trim().split('\n').pop());
+  return { ...result, maxRssMiB: Number(r.stderr.trim().split('\n').pop()) / 1024 };
 }
 
 /** `git add -A mlruns` + `git commit`, each under GNU time for its peak memory: { ms, maxRssMiB }. */

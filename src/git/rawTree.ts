@@ -37,6 +37,14 @@ export class RawTree {
 
   constructor(readonly bytes: Uint8Array) {}
 
+  /** A tree whose entry starts are already known (they end with the length of the bytes). */
+  private static withIndex(bytes: Uint8Array, starts: Int32Array, count: number): RawTree {
+    const tree = new RawTree(bytes);
+    tree.starts = starts;
+    tree.count = count;
+    return tree;
+  }
+
   /** Start of every entry, plus the end of the bytes; INVALID_STATE when the last entry is cut short. */
   private index(): Int32Array {
     if (this.starts) return this.starts;
@@ -130,6 +138,14 @@ export class RawTree {
    * is. Returns `bytes` itself when nothing changes.
    */
   edit(edits: TreeEdit[]): Uint8Array {
+    return this.edited(edits).bytes;
+  }
+
+  /**
+   * As `edit`, as a RawTree whose index is carried over from this one (the entries that stay move
+   * by the bytes cut or added before them), so that searching the result needs no second pass.
+   */
+  edited(edits: TreeEdit[]): RawTree {
     const starts = this.index();
     const cuts: { at: number; skip: number; add: Buffer | null; key: Buffer; isTree: boolean }[] = [];
     let changed = false;
@@ -147,17 +163,34 @@ export class RawTree {
         cuts.push({ at, skip: 0, add: Buffer.concat([Buffer.from(`${entry.mode} `), key, Buffer.from([0]), Buffer.from(entry.oid, 'hex')]), key, isTree: keyIsTree });
       }
     }
-    if (!changed) return this.bytes;
+    if (!changed) return this;
     // By position; at one position removals first, then new entries in git's order.
     cuts.sort((a, b) => a.at - b.at || b.skip - a.skip || compareNames(a.key, 0, a.key.length, a.isTree, b.key, b.isTree));
     const pieces: Uint8Array[] = [];
-    let from = 0;
+    const next = new Int32Array(this.count + cuts.length + 1);
+    let count = 0;
+    let size = 0;
+    // Entries of this tree from index k on are still to be copied (or cut).
+    let k = 0;
+    const copy = (to: number) => {
+      const from = starts[k]!;
+      if (to <= from) return;
+      pieces.push(this.bytes.subarray(from, to));
+      for (; starts[k]! < to; k++) next[count++] = starts[k]! - from + size;
+      size += to - from;
+    };
     for (const cut of cuts) {
-      if (cut.at > from) pieces.push(this.bytes.subarray(from, cut.at));
-      if (cut.add) pieces.push(cut.add);
-      from = Math.max(from, cut.at + cut.skip);
+      copy(cut.at);
+      if (cut.add) {
+        pieces.push(cut.add);
+        next[count++] = size;
+        size += cut.add.length;
+      }
+      // A removed entry: skip it (cuts lie on entry starts, so k now points at it).
+      if (cut.skip) k++;
     }
-    pieces.push(this.bytes.subarray(from));
-    return Buffer.concat(pieces);
+    copy(this.bytes.length);
+    next[count] = size;
+    return RawTree.withIndex(Buffer.concat(pieces, size), next, count);
   }
 }

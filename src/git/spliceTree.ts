@@ -36,10 +36,10 @@ export async function spliceTree(objects: ObjectReader, gitdir: string, tree: st
     }
     edits.push({ name: head, entry });
   }
-  const next = raw.edit(edits);
-  if (next === raw.bytes && tree) return tree;
-  if (!next.length) return null;
-  const oid = writeObject(gitdir, 'tree', next);
-  objects.remember(oid, new RawTree(next));
+  const next = raw.edited(edits);
+  if (next === raw && tree) return tree;
+  if (!next.bytes.length) return null;
+  const oid = writeObject(gitdir, 'tree', next.bytes);
+  objects.remember(oid, next);
   return oid;
 }
