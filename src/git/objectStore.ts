@@ -99,7 +99,8 @@ export class ObjectReader {
         // zlib's output is at most this much bigger than its input (deflateBound); the rest of the pack after it is ignored.
         const room = Buffer.allocUnsafe(size + (size >>> 10) + 64);
         const got = fs.readSync(fd, room, 0, room.length, offset + i);
-        const content = inflateSync(room.subarray(0, got), { chunkSize: Math.max(16 * 1024, size + 64) });
+        // The size is known: one output chunk of just that size (zlib's smallest is 64 bytes).
+        const content = inflateSync(room.subarray(0, got), { chunkSize: Math.max(64, size) });
         return content.length === size ? { type, content } : null;
       } catch {
         return null;
@@ -120,6 +121,8 @@ export class ObjectReader {
       const file = fs.readFileSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)));
       // Output in chunks at least the file's size: a big tree (stored, not deflated) comes out in one, not 16 KiB pieces joined after.
       data = inflateSync(file, { chunkSize: Math.max(16 * 1024, file.length + 64) });
+      // A small object is a slice of that chunk: copied, so that keeping it (trees are cached) does not keep the chunk.
+      if (data.buffer.byteLength > 2 * data.length + 1024) data = Buffer.from(data);
     } catch {
       return null;
     }

@@ -42,7 +42,7 @@ export class ObjectWriter {
   private packs: PackIndex[] | null = null;
   private readonly looseNames = new Map<string, Set<string>>();
   private queued: { oid: string; type: ObjectType; content: Uint8Array }[] = [];
-  private pack: { fd: number; path: string; size: number; objects: PackedObject[]; pending: Buffer[]; pendingBytes: number } | null = null;
+  private pack: { fd: number; path: string; size: number; objects: PackedObject[]; staged: Buffer; used: number } | null = null;
 
   constructor(readonly gitdir: string) {}
 
@@ -107,7 +107,7 @@ export class ObjectWriter {
     const path = join(dir, `tmp_pack_${process.pid}_${Math.random().toString(36).slice(2)}`);
     // The object count is filled in at the end, when it is known.
     const header = Buffer.from('PACK\0\0\0\x02\0\0\0\0', 'latin1');
-    this.pack = { fd: openSync(path, 'wx+', 0o444), path, size: header.length, objects: [], pending: [], pendingBytes: 0 };
+    this.pack = { fd: openSync(path, 'wx+', 0o444), path, size: header.length, objects: [], staged: Buffer.allocUnsafe(CHUNK), used: 0 };
     writeSync(this.pack.fd, header);
     for (const { oid, type, content } of this.queued) this.append(oid, type, content);
     this.queued = [];
@@ -117,18 +117,20 @@ export class ObjectWriter {
     const pack = this.pack!;
     const head = entryHeader(type, content.length);
     const body = deflateSync(content, { level: type === 'tree' ? 0 : 1 });
-    pack.objects.push({ oid: Buffer.from(oid, 'hex'), offset: pack.size, crc: crc32(body, crc32(head)) });
-    pack.pending.push(head, body);
+    pack.objects.push({ oid, offset: pack.size, crc: crc32(body, crc32(head)) });
     pack.size += head.length + body.length;
-    pack.pendingBytes += head.length + body.length;
-    if (pack.pendingBytes >= CHUNK) this.flush();
+    // Copied into one staging buffer: zlib's output is a slice of a 16 KiB buffer, which holding on to would keep alive.
+    for (const part of [head, body]) {
+      if (pack.used + part.length > CHUNK) this.flush();
+      if (part.length > CHUNK) writeSync(pack.fd, part);
+      else pack.used += part.copy(pack.staged, pack.used);
+    }
   }
 
   private flush(): void {
     const pack = this.pack!;
-    if (pack.pending.length) writeSync(pack.fd, Buffer.concat(pack.pending));
-    pack.pending = [];
-    pack.pendingBytes = 0;
+    if (pack.used) writeSync(pack.fd, pack.staged, 0, pack.used);
+    pack.used = 0;
   }
 
   /** Makes every object written so far durable in the repository; call before anything refers to them. */

@@ -61,9 +61,9 @@ export class PackIndex {
   }
 }
 
-/** One object of a pack: its id (20 bytes), where its entry starts, and the CRC-32 of the entry's bytes as stored. */
+/** One object of a pack: its id (hex), where its entry starts, and the CRC-32 of the entry's bytes as stored. */
 export interface PackedObject {
-  oid: Buffer;
+  oid: string;
   offset: number;
   crc: number;
 }
@@ -74,14 +74,15 @@ export interface PackedObject {
  * of the 64-bit table), the pack's checksum, and the SHA-1 of all of that.
  */
 export function formatPackIndex(objects: PackedObject[], packChecksum: Buffer): Buffer {
-  const sorted = [...objects].sort((a, b) => a.oid.compare(b.oid));
+  // Lowercase hex sorts as the bytes it spells.
+  const sorted = [...objects].sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0));
   const n = sorted.length;
   const large = sorted.filter((o) => o.offset >= 0x80000000);
   const out = Buffer.alloc(8 + 1024 + n * 28 + large.length * 8 + 40);
   out.writeUInt32BE(MAGIC, 0);
   out.writeUInt32BE(2, 4);
   const counts = new Uint32Array(256);
-  for (const o of sorted) counts[o.oid[0]!]!++;
+  for (const o of sorted) counts[parseInt(o.oid.slice(0, 2), 16)]!++;
   for (let i = 0, total = 0; i < 256; i++) out.writeUInt32BE((total += counts[i]!), 8 + 4 * i);
   const ids = 8 + 1024;
   const crcs = ids + 20 * n;
@@ -89,7 +90,7 @@ export function formatPackIndex(objects: PackedObject[], packChecksum: Buffer): 
   const wide = offsets + 4 * n;
   let nextWide = 0;
   sorted.forEach((o, i) => {
-    o.oid.copy(out, ids + 20 * i);
+    out.write(o.oid, ids + 20 * i, 20, 'hex');
     out.writeUInt32BE(o.crc >>> 0, crcs + 4 * i);
     if (o.offset < 0x80000000) out.writeUInt32BE(o.offset, offsets + 4 * i);
     else {
