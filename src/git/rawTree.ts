@@ -176,7 +176,18 @@ export class RawTree {
       const from = starts[k]!;
       if (to <= from) return;
       pieces.push(this.bytes.subarray(from, to));
-      for (; starts[k]! < to; k++) next[count++] = starts[k]! - from + size;
+      // The entries starting in [from, to) keep their order, moved by what was cut or added before them.
+      let end = k;
+      for (let hi = this.count; end < hi; ) {
+        const mid = (end + hi) >>> 1;
+        if (starts[mid]! < to) end = mid + 1;
+        else hi = mid;
+      }
+      next.set(starts.subarray(k, end), count);
+      const delta = size - from;
+      if (delta !== 0) for (let x = count, last = count + end - k; x < last; x++) next[x]! += delta;
+      count += end - k;
+      k = end;
       size += to - from;
     };
     for (const cut of cuts) {
