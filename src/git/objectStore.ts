@@ -1,4 +1,7 @@
-/** Reading objects of the user's repository (loose or packed) through isomorphic-git, with a shared cache. */
+/**
+ * Reading objects of the user's repository: loose ones and whole ones in a pack with Node's zlib,
+ * deltas (packs fetched from a remote) through isomorphic-git, with a shared cache.
+ */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';

@@ -1,7 +1,7 @@
 /**
  * Writing git objects directly as loose objects (zlib + SHA-1 from Node's core), which is several
  * times faster than a pure-JS deflate for the thousands of small files a run tree holds. Reading
- * stays with isomorphic-git, which also understands packfiles.
+ * is objectStore.ts; searching and editing a tree's raw bytes is rawTree.ts.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
