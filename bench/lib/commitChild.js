@@ -1,7 +1,7 @@
 // One mltrack commit in a fresh process, as `mltrack commit` or an auto-commit would run it:
 // `node commitChild.js <repo dir> [<experiment id>/<run id>]` prints one JSON line with the time
 // of the commit, the CPU time this process spent on it (git processes it ran not included), its
-// message's first line and the process's peak memory.
+// message's first line and the process's peak memory (on Linux that includes the parent's at fork: bench/commit.js reads GNU time's instead).
 import { join } from 'node:path';
 import { findRepo } from '../../dist/git/repo.js';
 import { commitTracking } from '../../dist/git/trackingCommit.js';

@@ -45,7 +45,8 @@ async function childOf(objects: ObjectReader, entry: TreeEntry | undefined, name
 
 /** The runs of one experiment to compare: every name in either tree, or only `names` (found without reading whole trees). */
 async function runPairs(objects: ObjectReader, before: TreeEntry | undefined, after: TreeEntry | undefined, names: Set<string> | null): Promise<[string, TreeEntry | undefined, TreeEntry | undefined][]> {
-  if (names) return Promise.all([...names].sort().map(async (n) => [n, await childOf(objects, before, n), await childOf(objects, after, n)] as [string, TreeEntry | undefined, TreeEntry | undefined]));
+  // The experiment's own files and folders are no runs (diffRuns skips them): not looked up at all.
+  if (names) return Promise.all([...names].filter((n) => !RESERVED.has(n)).sort().map(async (n) => [n, await childOf(objects, before, n), await childOf(objects, after, n)] as [string, TreeEntry | undefined, TreeEntry | undefined]));
   const [a, b] = [await entriesOf(objects, before), await entriesOf(objects, after)];
   return [...new Set([...a.keys(), ...b.keys()])].sort().map((n) => [n, a.get(n), b.get(n)]);
 }

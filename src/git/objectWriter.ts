@@ -1,17 +1,17 @@
 /**
  * Writes the objects of one commit: a handful as loose objects, many (the first commit of a big
  * tree) as one pack file. Thousands of loose objects cost two file creations each; a pack is one
- * file, indexed by `git index-pack` (which also checks every object) and moved into place only when
- * complete, so a killed commit leaves nothing in the object store.
+ * file, written in large chunks, with its index made here from the ids, offsets and CRCs already
+ * known (git index-pack would inflate and hash every object a second time), and moved into place
+ * only when complete, so a killed commit leaves nothing in the object store.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { fail } from '../format/errors.js';
 import { faultPoint } from '../store/faultPoint.js';
 import { hashObject, objectsDir, writeObject, type ObjectType } from './objects.js';
+import { formatPackIndex, PackIndex, type PackedObject } from './packIndex.js';
 
 /** Below this many new objects a commit writes loose ones (no git process to start). */
 const PACK_ABOVE = 512;
@@ -33,37 +33,16 @@ function entryHeader(type: ObjectType, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** The object ids of one pack index (version 2): a fan-out table, then the sorted ids. */
-class PackIndex {
-  constructor(private readonly data: Buffer) {}
-
-  static read(path: string): PackIndex | null {
-    const data = readFileSync(path);
-    return data.readUInt32BE(0) === 0xff744f63 && data.readUInt32BE(4) === 2 ? new PackIndex(data) : null;
-  }
-
-  has(oid: Buffer): boolean {
-    const fanout = (i: number) => (i < 0 ? 0 : this.data.readUInt32BE(8 + 4 * i));
-    let lo = fanout(oid[0]! - 1);
-    let hi = fanout(oid[0]!);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = 8 + 1024 + 20 * mid;
-      const c = this.data.compare(oid, 0, 20, at, at + 20);
-      if (c === 0) return true;
-      if (c > 0) hi = mid;
-      else lo = mid + 1;
-    }
-    return false;
-  }
-}
+/** Pack bytes are gathered up to this size before each write. */
+const CHUNK = 1 << 20;
 
 export class ObjectWriter {
   private readonly seen = new Set<string>();
   /** The repository's packs, read when a commit has enough new objects to need a pack itself. */
   private packs: PackIndex[] | null = null;
+  private readonly looseNames = new Map<string, Set<string>>();
   private queued: { oid: string; type: ObjectType; content: Uint8Array }[] = [];
-  private pack: { fd: number; path: string; count: number } | null = null;
+  private pack: { fd: number; path: string; size: number; objects: PackedObject[]; staged: Buffer; used: number } | null = null;
 
   constructor(readonly gitdir: string) {}
 
@@ -72,19 +51,37 @@ export class ObjectWriter {
     const oid = hashObject(type, content);
     if (this.seen.has(oid)) return oid;
     this.seen.add(oid);
-    if (existsSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)))) return oid;
     if (this.pack) {
-      if (!this.packed(oid)) this.append(type, content);
-    } else {
-      this.queued.push({ oid, type, content });
-      if (this.queued.length > PACK_ABOVE) {
-        // Many objects not loose: maybe packed already (a commit after the first, without its stat cache).
-        this.queued = this.queued.filter((q) => !this.packed(q.oid));
-        if (this.queued.length > PACK_ABOVE) this.startPack();
-      }
+      if (!this.loose(oid) && !this.packed(oid)) this.append(oid, type, content);
+      return oid;
+    }
+    if (existsSync(join(objectsDir(this.gitdir), oid.slice(0, 2), oid.slice(2)))) return oid;
+    this.queued.push({ oid, type, content });
+    if (this.queued.length > PACK_ABOVE) {
+      // Many objects not loose: maybe packed already (a commit after the first, without its stat cache).
+      this.queued = this.queued.filter((q) => !this.packed(q.oid));
+      if (this.queued.length > PACK_ABOVE) this.startPack();
     }
     return oid;
   };
+
+  /**
+   * Whether the object is loose, once a pack is being written: each fan-out folder is listed once
+   * (one readdir instead of a stat per object; a repository that was never packed has few).
+   */
+  private loose(oid: string): boolean {
+    const prefix = oid.slice(0, 2);
+    let names = this.looseNames.get(prefix);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(join(objectsDir(this.gitdir), prefix)));
+      } catch {
+        names = new Set();
+      }
+      this.looseNames.set(prefix, names);
+    }
+    return names.has(oid.slice(2));
+  }
 
   private packed(oid: string): boolean {
     if (!this.packs) {
@@ -110,17 +107,30 @@ export class ObjectWriter {
     const path = join(dir, `tmp_pack_${process.pid}_${Math.random().toString(36).slice(2)}`);
     // The object count is filled in at the end, when it is known.
     const header = Buffer.from('PACK\0\0\0\x02\0\0\0\0', 'latin1');
-    this.pack = { fd: openSync(path, 'wx+', 0o444), path, count: 0 };
+    this.pack = { fd: openSync(path, 'wx+', 0o444), path, size: header.length, objects: [], staged: Buffer.allocUnsafe(CHUNK), used: 0 };
     writeSync(this.pack.fd, header);
-    for (const { type, content } of this.queued) this.append(type, content);
+    for (const { oid, type, content } of this.queued) this.append(oid, type, content);
     this.queued = [];
   }
 
-  private append(type: ObjectType, content: Uint8Array): void {
+  private append(oid: string, type: ObjectType, content: Uint8Array): void {
     const pack = this.pack!;
-    writeSync(pack.fd, entryHeader(type, content.length));
-    writeSync(pack.fd, deflateSync(content, { level: type === 'tree' ? 0 : 1 }));
-    pack.count++;
+    const head = entryHeader(type, content.length);
+    const body = deflateSync(content, { level: type === 'tree' ? 0 : 1 });
+    pack.objects.push({ oid, offset: pack.size, crc: crc32(body, crc32(head)) });
+    pack.size += head.length + body.length;
+    // Copied into one staging buffer: zlib's output is a slice of a 16 KiB buffer, which holding on to would keep alive.
+    for (const part of [head, body]) {
+      if (pack.used + part.length > CHUNK) this.flush();
+      if (part.length > CHUNK) writeSync(pack.fd, part);
+      else pack.used += part.copy(pack.staged, pack.used);
+    }
+  }
+
+  private flush(): void {
+    const pack = this.pack!;
+    if (pack.used) writeSync(pack.fd, pack.staged, 0, pack.used);
+    pack.used = 0;
   }
 
   /** Makes every object written so far durable in the repository; call before anything refers to them. */
@@ -128,33 +138,29 @@ export class ObjectWriter {
     for (const { type, content } of this.queued) writeObject(this.gitdir, type, content);
     this.queued = [];
     if (!this.pack) return;
-    const { fd, path, count } = this.pack;
+    this.flush();
+    const { fd, path, size, objects } = this.pack;
     this.pack = null;
+    let checksum: Buffer;
     try {
       const countBytes = Buffer.alloc(4);
-      countBytes.writeUInt32BE(count);
+      countBytes.writeUInt32BE(objects.length);
       writeSync(fd, countBytes, 0, 4, 8);
-      // The trailer is the SHA-1 of everything before it.
+      // The trailer is the SHA-1 of everything before it (the count included, so read back once).
       const hash = createHash('sha1');
-      const chunk = Buffer.alloc(1 << 20);
+      const chunk = Buffer.alloc(CHUNK);
       for (let at = 0, n; (n = readSync(fd, chunk, 0, chunk.length, at)) > 0; at += n) hash.update(chunk.subarray(0, n));
-      writeSync(fd, hash.digest(), 0, 20, statSync(path).size);
+      checksum = hash.digest();
+      writeSync(fd, checksum, 0, 20, size);
     } finally {
       closeSync(fd);
     }
     faultPoint('pack:before-index');
     const idx = `${path}.idx`;
-    let checksum: string;
-    try {
-      checksum = execFileSync('git', ['--git-dir', this.gitdir, 'index-pack', '--no-rev-index', '-o', idx, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).match(/[0-9a-f]{40}/)![0];
-    } catch (err) {
-      rmSync(path, { force: true });
-      rmSync(idx, { force: true });
-      throw fail('IO_ERROR', `git index-pack refused the commit's pack: ${String((err as { stderr?: string }).stderr ?? err).trim().split('\n')[0]}`);
-    }
+    writeFileSync(idx, formatPackIndex(objects, checksum), { mode: 0o444, flag: 'wx' });
     faultPoint('pack:before-install');
     // git's own order: the pack, then its index (a pack is used only once its index exists).
-    const target = join(objectsDir(this.gitdir), 'pack', `pack-${checksum}`);
+    const target = join(objectsDir(this.gitdir), 'pack', `pack-${checksum.toString('hex')}`);
     mkdirSync(join(target, '..'), { recursive: true });
     renameSync(path, `${target}.pack`);
     renameSync(idx, `${target}.idx`);

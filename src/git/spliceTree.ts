@@ -1,6 +1,7 @@
 /** Replace paths inside a git tree, rewriting only the trees along those paths. */
 import type { ObjectReader } from './objectStore.js';
-import { editTree, writeObject, type TreeEdit } from './objects.js';
+import { writeObject } from './objects.js';
+import { RawTree, type TreeEdit } from './rawTree.js';
 
 export interface TreeChange {
   /** Components of the path below the tree, e.g. ['<exp>', '<run>']. */
@@ -11,11 +12,12 @@ export interface TreeChange {
 
 /**
  * The id of `tree` (null: empty) with every change applied. Each tree on the changed paths is read,
- * edited in its raw bytes in one pass and written once, so the cost does not grow with the number
- * of siblings beyond scanning and copying their bytes. Returns null when the result is empty, as git keeps no empty trees.
+ * its entries found by binary search, edited in its raw bytes and written once; the new tree is
+ * kept in `objects` so that reading it back (the change summary does) costs nothing. Returns null
+ * when the result is empty, as git keeps no empty trees.
  */
 export async function spliceTree(objects: ObjectReader, gitdir: string, tree: string | null, changes: TreeChange[]): Promise<string | null> {
-  const raw = tree ? await objects.rawTree(tree) : new Uint8Array();
+  const raw = tree ? await objects.indexedTree(tree) : new RawTree(new Uint8Array());
   // Changes below the same child are applied to that child together.
   const byHead = new Map<string, TreeChange[]>();
   for (const change of changes) {
@@ -28,13 +30,16 @@ export async function spliceTree(objects: ObjectReader, gitdir: string, tree: st
     const direct = group.find((c) => c.path.length === 1);
     let entry = direct?.entry ?? null;
     if (!direct) {
-      const existing = tree ? await objects.child(tree, head) : null;
+      const existing = raw.find(head);
       const child = await spliceTree(objects, gitdir, existing?.mode === '40000' ? existing.oid : null, group.map((c) => ({ path: c.path.slice(1), entry: c.entry })));
       entry = child ? { mode: '40000', oid: child } : null;
     }
     edits.push({ name: head, entry });
   }
-  const next = editTree(raw, edits);
+  const next = raw.edited(edits);
   if (next === raw && tree) return tree;
-  return next.length ? writeObject(gitdir, 'tree', next) : null;
+  if (!next.bytes.length) return null;
+  const oid = writeObject(gitdir, 'tree', next.bytes);
+  objects.remember(oid, next);
+  return oid;
 }
