@@ -14,7 +14,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Experiment, RunInfo } from '../format/entities.js';
 import { isMltrackError } from '../format/errors.js';
-import { ARTIFACTS_DIR, METRICS_DIR, PARAMS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
+import { ARTIFACTS_DIR, DATASETS_DIR, METRICS_DIR, PARAMS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
 import { STAGE_DELETED_INTERNAL } from '../format/registryMeta.js';
 import { decodeUtf8 } from '../format/text.js';
 import { parseYaml } from '../format/yaml.js';
@@ -27,7 +27,10 @@ import {
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
 } from '../format/siteFormat.js';
 import { scanMetricText as scanMetric } from '../format/metricFile.js';
-import type { Listing } from './runSignature.js';
+import { NameLists, type TreeStamp } from './runSignature.js';
+import { BUILD_STATE, decodeState, encodeState, type BuildState, type RunState, type ShardSummary } from './buildState.js';
+
+export { BUILD_STATE } from './buildState.js';
 
 /** Default limit for copying an artifact into the site. */
 export const DEFAULT_ARTIFACT_LIMIT = 1024 * 1024;
@@ -49,10 +52,16 @@ export interface SiteDataSource {
   /** Rewrites a URI for publishing (a local root becomes a placeholder, so no home directory leaks). */
   publicUri: (uri: string) => string;
   /**
-   * A run's content signature (`runSignature.ts`), or null when it has none (then it is rebuilt
-   * every time). Without this function (revision builds) every build is a full one.
+   * The stat stamp (`runSignature.ts`) of a directory of the tree (a run's, an experiment's
+   * datasets), null when it cannot be signed (then its runs are rebuilt every time); `same` when it
+   * equals `previous`. Without this function (revision builds) every build is a full one.
    */
-  signature: ((experimentDir: string, runDir: string, previous?: Listing) => { signature: string | null; listing: Listing }) | null;
+  stamp: ((dir: string, previous: TreeStamp | undefined, lists: NameLists) => { stamp: TreeStamp | null; same: boolean }) | null;
+  /**
+   * An experiment's run directories when a plain listing gives the reader's answer (no symlink or
+   * special file among its entries, so nothing to resolve), else null: the reader lists it.
+   */
+  listRunDirs?: (experimentDir: string) => string[] | null;
 }
 
 export interface SiteDataOptions {
@@ -107,29 +116,6 @@ interface BuiltRun extends RegistryRun {
   row: IndexRow;
   /** Its artifacts are in the run directory, so the run's signature covers them. */
   defaultArtifacts: boolean;
-}
-
-/** `.mltrack-build.json` in the site root (not under data/: the app never reads it). */
-export const BUILD_STATE = '.mltrack-build.json';
-const BUILD_STATE_FORMAT = 'mltrack-site-build/1';
-
-/** What a shard adds to its experiment's summary in site.json. */
-interface ShardSummary {
-  count: number;
-  active: number;
-  lastRunStart: number | null;
-  metricKeys: string[];
-  paramKeys: string[];
-  tagKeys: string[];
-}
-
-/** What an incremental build needs of the previous one. */
-interface BuildState {
-  format: typeof BUILD_STATE_FORMAT;
-  /** Everything besides the runs that the data depends on; another key means a full build. */
-  key: string;
-  runs: Record<string, { experimentId: string; dir: string; shard: number; signature: string | null; listing: Listing }>;
-  experiments: Record<string, { artifactLocation: string; shards: ShardSummary[] }>;
 }
 
 function byStart(a: IndexRow, b: IndexRow): number {
@@ -271,6 +257,8 @@ export class SiteDataBuilder {
   private readonly runsById = new Map<string, BuiltRun>();
   private readonly state: BuildState;
   private previous: BuildState | null = null;
+  /** The previous state as read (undefined: not read yet). */
+  private previousRead: BuildState | null | undefined;
 
   constructor(
     private readonly src: SiteDataSource,
@@ -281,7 +269,7 @@ export class SiteDataBuilder {
     this.limit = options.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT;
     // Hashed: the key names the local mlruns path, which a published site must not carry.
     const key = createHash('sha1').update(JSON.stringify([SITE_FORMAT, options.generator, this.limit, options.shardSize ?? RUNS_PER_SHARD, src.source, src.tree.describe('')])).digest('hex');
-    this.state = { format: BUILD_STATE_FORMAT, key, runs: {}, experiments: {} };
+    this.state = { key, runs: new Map(), experiments: new Map(), lists: new NameLists() };
   }
 
   private warn(message: string): void {
@@ -295,14 +283,35 @@ export class SiteDataBuilder {
   }
 
   private readState(): BuildState | null {
+    if (this.previousRead !== undefined) return this.previousRead;
+    this.previousRead = null;
     const dir = this.options.out;
-    if (!this.src.signature || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
+    if (!this.src.stamp || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
     try {
-      const state = JSON.parse(readFileSync(join(dir, BUILD_STATE), 'utf8')) as BuildState;
-      return state.format === BUILD_STATE_FORMAT && state.key === this.state.key ? state : null;
+      const bytes = readFileSync(join(dir, BUILD_STATE));
+      const state = decodeState(bytes);
+      if (!state || state.key !== this.state.key) return null;
+      this.previousRead = state;
+      // Listings keep their ids: the previous stamps refer to them.
+      this.state.lists = state.lists;
+      return state;
     } catch {
       return null;
     }
+  }
+
+  /**
+   * True when this build's state says what `previous` says: no run read again, every run kept (the
+   * same objects), the same experiments with the same shards and datasets stamps.
+   */
+  private sameState(previous: BuildState): boolean {
+    if (this.runsById.size > 0 || this.state.runs.size !== previous.runs.size || this.state.experiments.size !== previous.experiments.size) return false;
+    for (const [id, run] of this.state.runs) if (previous.runs.get(id) !== run) return false;
+    for (const [id, e] of this.state.experiments) {
+      const p = previous.experiments.get(id);
+      if (!p || p.datasets !== e.datasets || p.artifactLocation !== e.artifactLocation || JSON.stringify(p.shards) !== JSON.stringify(e.shards)) return false;
+    }
+    return true;
   }
 
   async build(): Promise<SiteDataResult> {
@@ -311,7 +320,9 @@ export class SiteDataBuilder {
     // listing order, and progress knows its total.
     const runDirs = new Map<ExperimentLocation, RunLocation[]>();
     for (const location of located) {
-      runDirs.set(location, (await this.reader.listRunDirs(location.dir)).sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)));
+      const plain = this.src.listRunDirs?.(location.dir);
+      const dirs = plain ? plain.map((dir) => ({ experimentDir: location.dir, dir })) : await this.reader.listRunDirs(location.dir);
+      runDirs.set(location, dirs.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)));
     }
     this.options.onStart?.([...runDirs.values()].reduce((n, l) => n + l.length, 0));
     if (this.options.incremental) {
@@ -347,11 +358,12 @@ export class SiteDataBuilder {
       live: this.options.live ?? false,
     };
     await this.out.json(sitePaths.manifest, manifest);
-    await this.out.json(BUILD_STATE, this.state);
+    // Not rewritten when nothing changed (9 MB at 10,000 runs).
+    if (!this.previous || !this.sameState(this.previous)) await this.out.write(BUILD_STATE, encodeState(this.state));
     if (this.previous) {
       // What the previous site had and this one does not (once the manifest no longer names it).
-      for (const runId of Object.keys(this.previous.runs)) if (!this.state.runs[runId]) await this.out.remove(dirname(sitePaths.run(runId)));
-      for (const id of Object.keys(this.previous.experiments)) if (!this.state.experiments[id]) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
+      for (const runId of this.previous.runs.keys()) if (!this.state.runs.has(runId)) await this.out.remove(dirname(sitePaths.run(runId)));
+      for (const id of this.previous.experiments.keys()) if (!this.state.experiments.has(id)) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
     }
     return { manifest, runs: done, rebuilt: this.runsById.size, files: this.out.files, bytes: this.out.bytes, warnings: this.warnings };
   }
@@ -362,24 +374,30 @@ export class SiteDataBuilder {
     const exp = location.experiment;
     const id = exp.experimentId;
     const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
-    const before = this.previous?.experiments[id];
+    const before = this.previous?.experiments.get(id);
     // A changed artifact location changes every row's artifactUri column: rebuild them all.
     // Compared as published: the state names no local path.
     const artifactLocation = this.src.publicUri(exp.artifactLocation);
     const previous = before && before.artifactLocation === artifactLocation ? this.previous : null;
     const oldShards = previous ? before!.shards.length : 0;
     const kept = new Set<string>();
-    const built = await pool(locations, this.options.concurrency ?? 16, async (runLocation) => {
+    const lists = this.state.lists;
+    // The experiment's datasets are part of every run's data (its inputs point there).
+    const datasets = this.src.stamp?.(joinPath(location.dir, DATASETS_DIR), before?.datasets ?? undefined, lists) ?? { stamp: null, same: false };
+    // Recorded in listing order once all are done, so the state's bytes do not depend on timing.
+    const states: (RunState | undefined)[] = new Array(locations.length);
+    const built = await pool(locations.map((l, i) => [l, i] as const), this.options.concurrency ?? 16, async ([runLocation, i]) => {
       try {
-        const old = previous?.runs[basename(runLocation.dir)];
-        const { signature, listing } = this.src.signature?.(runLocation.experimentDir, runLocation.dir, old?.listing) ?? { signature: null, listing: {} };
-        if (old && signature !== null && old.signature === signature && old.experimentId === id && old.dir === runLocation.dir && old.shard < oldShards) {
-          kept.add(basename(runLocation.dir));
-          this.state.runs[basename(runLocation.dir)] = { ...old, listing };
+        const runId = basename(runLocation.dir);
+        const old = previous?.runs.get(runId);
+        const own = this.src.stamp?.(runLocation.dir, old?.stamp ?? undefined, lists) ?? { stamp: null, same: false };
+        if (old && own.same && datasets.same && datasets.stamp && old.experimentId === id && old.dir === runLocation.dir && old.shard < oldShards) {
+          kept.add(runId);
+          states[i] = old;
           return null;
         }
         const run = await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
-        if (run) this.state.runs[run.info.runId] = { experimentId: id, dir: runLocation.dir, shard: -1, signature: run.defaultArtifacts ? signature : null, listing };
+        if (run) states[i] = { experimentId: id, dir: runLocation.dir, shard: -1, stamp: run.defaultArtifacts && datasets.stamp ? own.stamp : null };
         return run;
       } catch (err) {
         if (!isMltrackError(err)) throw err;
@@ -391,24 +409,25 @@ export class SiteDataBuilder {
     });
     const runs = built.filter((r): r is BuiltRun => r !== null);
     for (const run of runs) this.runsById.set(run.info.runId, run);
+    for (const st of states) if (st) this.state.runs.set(basename(st.dir), st);
 
     // Shards: a changed run stays in its shard, a new one goes to the last shard until it is full.
     // A full build orders runs by start time, so the last shard holds the newest.
     const sizes = new Array<number>(oldShards).fill(0);
-    for (const runId of kept) sizes[this.state.runs[runId]!.shard]!++;
+    for (const runId of kept) sizes[this.state.runs.get(runId)!.shard]!++;
     const dirty = new Set<number>();
     const newcomers: BuiltRun[] = [];
     for (const run of runs) {
-      const old = previous?.runs[run.info.runId];
+      const old = previous?.runs.get(run.info.runId);
       if (old && old.experimentId === id && old.shard < oldShards) {
-        this.state.runs[run.info.runId]!.shard = old.shard;
+        this.state.runs.get(run.info.runId)!.shard = old.shard;
         sizes[old.shard]!++;
         dirty.add(old.shard);
       } else newcomers.push(run);
     }
     if (previous) {
-      for (const [runId, old] of Object.entries(previous.runs)) {
-        if (old.experimentId === id && old.shard < oldShards && this.state.runs[runId]?.experimentId !== id) dirty.add(old.shard);
+      for (const [runId, old] of previous.runs) {
+        if (old.experimentId === id && old.shard < oldShards && this.state.runs.get(runId)?.experimentId !== id) dirty.add(old.shard);
       }
     }
     newcomers.sort((a, b) => byStart(a.row, b.row));
@@ -417,7 +436,7 @@ export class SiteDataBuilder {
       const shard = sizes.length - 1;
       sizes[shard]!++;
       dirty.add(shard);
-      this.state.runs[run.info.runId]!.shard = shard;
+      this.state.runs.get(run.info.runId)!.shard = shard;
     }
     if (sizes.length === 0) {
       sizes.push(0);
@@ -426,7 +445,7 @@ export class SiteDataBuilder {
 
     const fresh = new Map<number, IndexRow[]>();
     for (const run of runs) {
-      const shard = this.state.runs[run.info.runId]!.shard;
+      const shard = this.state.runs.get(run.info.runId)!.shard;
       let list = fresh.get(shard);
       if (!list) fresh.set(shard, (list = []));
       list.push(run.row);
@@ -443,7 +462,7 @@ export class SiteDataBuilder {
     }
     // Shards beyond the count (an experiment rebuilt whole into fewer) go.
     for (let shard = summaries.length; shard < (before?.shards.length ?? 0); shard++) await this.out.remove(sitePaths.runsShard(id, shard));
-    this.state.experiments[id] = { artifactLocation, shards: summaries };
+    this.state.experiments.set(id, { artifactLocation, shards: summaries, datasets: datasets.stamp });
 
     const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();
     const starts = summaries.map((s) => s.lastRunStart).filter((t): t is number => t !== null);
@@ -648,7 +667,7 @@ export class SiteDataBuilder {
   private registryRun(runId: string): RegistryRun | null {
     const built = this.runsById.get(runId);
     if (built) return built;
-    const kept = this.state.runs[runId];
+    const kept = this.state.runs.get(runId);
     const path = join(this.options.out, sitePaths.run(runId));
     if (!kept || !existsSync(path)) return null;
     const run = JSON.parse(readFileSync(path, 'utf8')) as SiteRun;
