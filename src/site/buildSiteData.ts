@@ -9,7 +9,7 @@
  * files are deleted (spec/site.md, "Incremental builds").
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Experiment, RunInfo } from '../format/entities.js';
@@ -21,6 +21,7 @@ import { parseYaml } from '../format/yaml.js';
 import { MlrunsReader, type ExperimentLocation, type RunLocation } from '../store/MlrunsReader.js';
 import { RegistryReader, type ModelVersion } from '../store/RegistryReader.js';
 import type { TreeReader } from '../store/TreeReader.js';
+import { faultPoint } from '../store/faultPoint.js';
 import {
   MAX_LOG_COMMITS, RUNS_PER_SHARD, SITE_FORMAT, indexToRows, metricValueToJson, rowsToIndex, sitePaths, stepToJson, storedArtifactName,
   type ArtifactEntry, type IndexRow, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
@@ -191,9 +192,13 @@ class Writer {
     const old = `${runDir}.old-${process.pid}`;
     const abs = (rel: string) => join(this.root, rel);
     await this.remove(old);
-    if (existsSync(abs(runDir))) await rename(abs(runDir), abs(old));
     await mkdir(abs(to), { recursive: true });
-    await rename(abs(to.slice(0, -1)), abs(runDir));
+    // The two renames back to back, with no await between them: whatever the concurrency, at most
+    // one run is without its directory at any instant (and after a kill right there, until the
+    // next build, which rebuilds it).
+    if (existsSync(abs(runDir))) renameSync(abs(runDir), abs(old));
+    faultPoint('site:run-swap');
+    renameSync(abs(to.slice(0, -1)), abs(runDir));
     await this.remove(old);
   }
 
@@ -207,6 +212,48 @@ class Writer {
   async remove(rel: string): Promise<void> {
     await rm(join(this.root, rel), { recursive: true, force: true });
   }
+}
+
+/** What `plan` decided for an experiment's runs. */
+interface Plan {
+  locations: RunLocation[];
+  artifactLocation: string;
+  /** The previous state, when the experiment's runs can be kept from it. */
+  previous: BuildState | null;
+  oldShards: number;
+  datasets: TreeStamp | null;
+  stamps: (TreeStamp | null)[];
+  keep: boolean[];
+}
+
+/**
+ * `.mltrack-build.pending`: the runs an in-place build is about to change, written before it changes
+ * anything and removed once its state is written. Found by the next build, it means the last one
+ * was killed: those runs are rebuilt whatever their stamps say, and every shard is rewritten.
+ */
+export const BUILD_PENDING = '.mltrack-build.pending';
+
+function readPending(out: string): Set<string> | null {
+  let text: string;
+  try {
+    text = readFileSync(join(out, BUILD_PENDING), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const ids = JSON.parse(text) as unknown;
+    // Run ids only: the names are used as paths below data/runs/.
+    return new Set(Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string' && /^[A-Za-z0-9_-]+$/.test(id)) : []);
+  } catch {
+    return new Set(); // written half (killed while writing it): still an interrupted build
+  }
+}
+
+async function writePending(out: string, runIds: string[]): Promise<void> {
+  const path = join(out, BUILD_PENDING);
+  await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(runIds));
+  await rename(`${path}.tmp-${process.pid}`, path);
+  faultPoint('site:pending');
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; results in input order. */
@@ -257,6 +304,8 @@ export class SiteDataBuilder {
   private readonly runsById = new Map<string, BuiltRun>();
   private readonly state: BuildState;
   private previous: BuildState | null = null;
+  /** Runs an interrupted build was changing (its BUILD_PENDING), or null when the last build finished. */
+  private interrupted: Set<string> | null = null;
   /** The previous state as read (undefined: not read yet). */
   private previousRead: BuildState | null | undefined;
 
@@ -275,6 +324,25 @@ export class SiteDataBuilder {
   private warn(message: string): void {
     this.warnings.push(message);
     this.options.onWarning?.(message);
+  }
+
+  /**
+   * Finishes what a killed build left: its staged run directories and temporary files go (the runs
+   * it was changing are rebuilt and every shard rewritten by this build, and runs it added that are
+   * gone since are deleted at the end).
+   */
+  private async recover(): Promise<void> {
+    const leftover = /\.(tmp|new|old)-\d+$/;
+    const sweep = async (rel: string) => {
+      const dir = join(this.options.out, rel);
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (leftover.test(name)) await this.out.remove(rel ? `${rel}/${name}` : name);
+    };
+    await sweep('');
+    await sweep('data');
+    await sweep(dirname(dirname(sitePaths.run('x'))));
+    const experiments = dirname(dirname(sitePaths.runsShard('x', 0)));
+    await sweep(experiments);
+    for (const id of existsSync(join(this.options.out, experiments)) ? readdirSync(join(this.options.out, experiments)) : []) await sweep(`${experiments}/${id}`);
   }
 
   /** True when `out` holds a site whose build state this build can build on. */
@@ -329,12 +397,25 @@ export class SiteDataBuilder {
       this.previous = this.readState();
       if (!this.previous) throw new Error(`${this.options.out} holds no site this build can build on`);
       this.out.inPlace = true;
+      this.interrupted = readPending(this.options.out);
+    }
+    // Every run stamped before anything is written, so what this build is about to change can be
+    // recorded first: a build killed half-way is finished by the next (`recover`).
+    const plans = new Map<ExperimentLocation, Plan>();
+    for (const location of located) plans.set(location, this.plan(location, runDirs.get(location)!));
+    if (this.previous) {
+      const changing = [...plans.values()].flatMap((p) => p.locations.filter((_, i) => !p.keep[i]).map((l) => basename(l.dir)));
+      const keptCount = [...plans.values()].reduce((n, p) => n + p.keep.filter(Boolean).length, 0);
+      if (changing.length > 0 || keptCount !== this.previous.runs.size || this.interrupted) {
+        await writePending(this.options.out, [...new Set([...changing, ...(this.interrupted ?? [])])]);
+      }
+      if (this.interrupted) await this.recover();
     }
     const experiments: SiteExperiment[] = [];
     let done = 0;
     for (const location of located) {
       experiments.push(
-        await this.buildExperiment(location, runDirs.get(location)!, () => {
+        await this.buildExperiment(location, plans.get(location)!, () => {
           done++;
           this.options.onRun?.(done);
         }),
@@ -358,46 +439,74 @@ export class SiteDataBuilder {
       live: this.options.live ?? false,
     };
     await this.out.json(sitePaths.manifest, manifest);
-    // Not rewritten when nothing changed (9 MB at 10,000 runs).
-    if (!this.previous || !this.sameState(this.previous)) await this.out.write(BUILD_STATE, encodeState(this.state));
+    faultPoint('site:manifest');
     if (this.previous) {
-      // What the previous site had and this one does not (once the manifest no longer names it).
-      for (const runId of this.previous.runs.keys()) if (!this.state.runs.has(runId)) await this.out.remove(dirname(sitePaths.run(runId)));
+      // What the previous site had and this one does not (once the manifest no longer names it),
+      // before the state that no longer lists it: a build killed before then deletes it next time.
+      const gone = new Set([...this.previous.runs.keys(), ...(this.interrupted ?? [])]);
+      for (const runId of gone) if (!this.state.runs.has(runId)) await this.out.remove(dirname(sitePaths.run(runId)));
       for (const id of this.previous.experiments.keys()) if (!this.state.experiments.has(id)) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
+      if (this.interrupted) {
+        // Experiments the interrupted build added that are gone since.
+        const dir = dirname(dirname(sitePaths.runsShard('x', 0)));
+        for (const id of existsSync(join(this.options.out, dir)) ? readdirSync(join(this.options.out, dir)) : []) if (!this.state.experiments.has(id)) await this.out.remove(`${dir}/${id}`);
+      }
+      faultPoint('site:removed');
     }
+    // Not rewritten when nothing changed (9 MB at 10,000 runs).
+    if (!this.previous || !this.sameState(this.previous) || this.interrupted) await this.out.write(BUILD_STATE, encodeState(this.state));
+    faultPoint('site:state');
+    if (this.previous) await this.out.remove(BUILD_PENDING);
     return { manifest, runs: done, rebuilt: this.runsById.size, files: this.out.files, bytes: this.out.bytes, warnings: this.warnings };
   }
 
   // ------------------------------------------------------------------ experiments and runs
 
-  private async buildExperiment(location: ExperimentLocation, locations: RunLocation[], tick: () => void): Promise<SiteExperiment> {
+  /** Which of an experiment's runs this build keeps as they are (their stamps unchanged) and which it reads again. */
+  private plan(location: ExperimentLocation, locations: RunLocation[]): Plan {
     const exp = location.experiment;
     const id = exp.experimentId;
-    const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
     const before = this.previous?.experiments.get(id);
     // A changed artifact location changes every row's artifactUri column: rebuild them all.
     // Compared as published: the state names no local path.
     const artifactLocation = this.src.publicUri(exp.artifactLocation);
     const previous = before && before.artifactLocation === artifactLocation ? this.previous : null;
     const oldShards = previous ? before!.shards.length : 0;
-    const kept = new Set<string>();
     const lists = this.state.lists;
     // The experiment's datasets are part of every run's data (its inputs point there).
     const datasets = this.src.stamp?.(joinPath(location.dir, DATASETS_DIR), before?.datasets ?? undefined, lists) ?? { stamp: null, same: false };
-    // Recorded in listing order once all are done, so the state's bytes do not depend on timing.
+    const stamps: (TreeStamp | null)[] = new Array(locations.length);
+    const keep: boolean[] = new Array(locations.length);
+    for (let i = 0; i < locations.length; i++) {
+      const dir = locations[i]!.dir;
+      const runId = basename(dir);
+      const old = previous?.runs.get(runId);
+      const own = this.src.stamp?.(dir, old?.stamp ?? undefined, lists) ?? { stamp: null, same: false };
+      stamps[i] = own.stamp;
+      keep[i] = !!old && own.same && datasets.same && !!datasets.stamp && old.experimentId === id && old.dir === dir && old.shard < oldShards && !this.interrupted?.has(runId);
+    }
+    return { locations, artifactLocation, previous, oldShards, datasets: datasets.stamp, stamps, keep };
+  }
+
+  private async buildExperiment(location: ExperimentLocation, plan: Plan, tick: () => void): Promise<SiteExperiment> {
+    const exp = location.experiment;
+    const id = exp.experimentId;
+    const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
+    const before = this.previous?.experiments.get(id);
+    const { locations, artifactLocation, previous, oldShards, datasets } = plan;
+    const kept = new Set<string>();
+    // Recorded in listing order once all are done, so the state does not depend on timing.
     const states: (RunState | undefined)[] = new Array(locations.length);
     const built = await pool(locations.map((l, i) => [l, i] as const), this.options.concurrency ?? 16, async ([runLocation, i]) => {
       try {
         const runId = basename(runLocation.dir);
-        const old = previous?.runs.get(runId);
-        const own = this.src.stamp?.(runLocation.dir, old?.stamp ?? undefined, lists) ?? { stamp: null, same: false };
-        if (old && own.same && datasets.same && datasets.stamp && old.experimentId === id && old.dir === runLocation.dir && old.shard < oldShards) {
+        if (plan.keep[i]) {
           kept.add(runId);
-          states[i] = old;
+          states[i] = previous!.runs.get(runId)!;
           return null;
         }
         const run = await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
-        if (run) states[i] = { experimentId: id, dir: runLocation.dir, shard: -1, stamp: run.defaultArtifacts && datasets.stamp ? own.stamp : null };
+        if (run) states[i] = { experimentId: id, dir: runLocation.dir, shard: -1, stamp: run.defaultArtifacts && datasets ? plan.stamps[i]! : null };
         return run;
       } catch (err) {
         if (!isMltrackError(err)) throw err;
@@ -452,17 +561,27 @@ export class SiteDataBuilder {
     }
     const summaries: ShardSummary[] = [];
     for (let shard = 0; shard < sizes.length; shard++) {
-      if (!dirty.has(shard)) {
+      // After an interrupted build any shard may hold rows it wrote: all are rewritten.
+      if (!dirty.has(shard) && !this.interrupted) {
         summaries.push(before!.shards[shard]!);
         continue;
       }
       const rows = [...(shard < oldShards ? this.keptRows(id, shard, kept) : []), ...(fresh.get(shard) ?? [])].sort(byStart);
       await this.out.json(sitePaths.runsShard(id, shard), rowsToIndex(id, shard, rows));
+      faultPoint('site:shard');
       summaries.push(summarise(rows));
     }
     // Shards beyond the count (an experiment rebuilt whole into fewer) go.
     for (let shard = summaries.length; shard < (before?.shards.length ?? 0); shard++) await this.out.remove(sitePaths.runsShard(id, shard));
-    this.state.experiments.set(id, { artifactLocation, shards: summaries, datasets: datasets.stamp });
+    if (this.interrupted) {
+      // ... and shards an interrupted build added beyond the count.
+      const dir = join(this.options.out, dirname(sitePaths.runsShard(id, 0)));
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+        const k = /^runs-(\d+)\.json$/.exec(name);
+        if (k && Number(k[1]) >= summaries.length) await this.out.remove(`${dirname(sitePaths.runsShard(id, 0))}/${name}`);
+      }
+    }
+    this.state.experiments.set(id, { artifactLocation, shards: summaries, datasets });
 
     const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();
     const starts = summaries.map((s) => s.lastRunStart).filter((t): t is number => t !== null);
@@ -537,6 +656,7 @@ export class SiteDataBuilder {
       const file: SiteMetricHistories = { format: SITE_FORMAT, runId: info.runId, metrics: histories };
       await this.out.json(sitePaths.metrics(info.runId), file);
     }
+    faultPoint('site:run-written');
     await this.out.swapInRun(siteDir);
     const defaultRoot = exp.artifactLocation.replace(/\/+$/, '');
     const row: IndexRow = {
