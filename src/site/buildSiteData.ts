@@ -23,7 +23,7 @@ import { RegistryReader, type ModelVersion } from '../store/RegistryReader.js';
 import type { TreeReader } from '../store/TreeReader.js';
 import { faultPoint } from '../store/faultPoint.js';
 import {
-  MAX_LOG_COMMITS, RUNS_PER_SHARD, SITE_FORMAT, indexToRows, metricValueToJson, rowsToIndex, sitePaths, stepToJson, storedArtifactName,
+  MAX_LOG_COMMITS, PARENT_RUN_TAG, RUNS_PER_SHARD, SITE_FORMAT, indexToRows, runFamilies, metricValueToJson, rowsToIndex, sitePaths, stepToJson, storedArtifactName,
   type ArtifactEntry, type IndexRow, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
 } from '../format/siteFormat.js';
@@ -506,7 +506,10 @@ export class SiteDataBuilder {
           return null;
         }
         const run = await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
-        if (run) states[i] = { experimentId: id, dir: runLocation.dir, shard: -1, stamp: run.defaultArtifacts && datasets ? plan.stamps[i]! : null };
+        if (run) {
+          const parent = run.row.tags[PARENT_RUN_TAG];
+          states[i] = { experimentId: id, dir: runLocation.dir, shard: -1, stamp: run.defaultArtifacts && datasets ? plan.stamps[i]! : null, runName: run.info.runName, parent: typeof parent === 'string' ? parent : null };
+        }
         return run;
       } catch (err) {
         if (!isMltrackError(err)) throw err;
@@ -582,6 +585,13 @@ export class SiteDataBuilder {
       }
     }
     this.state.experiments.set(id, { artifactLocation, shards: summaries, datasets });
+    // Who is whose parent changes only with a run that is read again, added or removed (which
+    // makes its shard dirty); the file is rewritten then.
+    if (dirty.size > 0 || !previous || this.interrupted || !existsSync(join(this.options.out, sitePaths.families(id)))) {
+      const members: { runId: string; runName: string | null; parent: string | null }[] = [];
+      for (const [runId, r] of this.state.runs) if (r.experimentId === id) members.push({ runId, runName: r.runName, parent: r.parent });
+      await this.out.json(sitePaths.families(id), runFamilies(id, members));
+    }
 
     const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();
     const starts = summaries.map((s) => s.lastRunStart).filter((t): t is number => t !== null);

@@ -9,7 +9,7 @@
 import { NameLists, type TreeStamp } from './runSignature.js';
 
 export const BUILD_STATE = '.mltrack-build';
-const MAGIC = 'mltrack-site-build/2\n';
+const MAGIC = 'mltrack-site-build/3\n';
 
 /** What a shard adds to its experiment's summary in site.json. */
 export interface ShardSummary {
@@ -27,6 +27,9 @@ export interface RunState {
   shard: number;
   /** Null when the run cannot be signed: it is rebuilt every time. */
   stamp: TreeStamp | null;
+  /** Its name and its `mlflow.parentRunId`, for the experiment's families file. */
+  runName: string | null;
+  parent: string | null;
 }
 
 export interface ExperimentState {
@@ -49,7 +52,7 @@ interface Header {
   lists: string[][];
   experiments: [id: string, artifactLocation: string, shards: ShardSummary[], datasets: number][];
   /** Columns, one element per run; `stamp` is a stamp's index, -1 for none. */
-  runs: { id: string[]; experiment: number[]; dir: string[]; shard: number[]; stamp: number[] };
+  runs: { id: string[]; experiment: number[]; dir: string[]; shard: number[]; stamp: number[]; name: (string | null)[]; parent: (string | 0)[] };
   /** Per stamp, how many dirs and stats entries it has (they follow one another in the arrays). */
   stamps: { dirs: number[]; stats: number[] };
 }
@@ -75,7 +78,7 @@ export function encodeState(state: BuildState): Buffer {
     expIndex.set(id, experiments.length);
     experiments.push([id, e.artifactLocation, e.shards, addStamp(e.datasets)]);
   }
-  const runs: Header['runs'] = { id: [], experiment: [], dir: [], shard: [], stamp: [] };
+  const runs: Header['runs'] = { id: [], experiment: [], dir: [], shard: [], stamp: [], name: [], parent: [] };
   for (const [id, r] of state.runs) {
     const exp = expIndex.get(r.experimentId);
     if (exp === undefined) continue; // cannot happen: a run's experiment is recorded with it
@@ -84,6 +87,8 @@ export function encodeState(state: BuildState): Buffer {
     runs.dir.push(r.dir);
     runs.shard.push(r.shard);
     runs.stamp.push(addStamp(r.stamp));
+    runs.name.push(r.runName);
+    runs.parent.push(r.parent ?? 0);
   }
   const header: Header = { key: state.key, lists, experiments, runs, stamps: { dirs: stamps.map((s) => s.dirs.length), stats: stamps.map((s) => s.stats.length) } };
   const json = Buffer.from(MAGIC + JSON.stringify(header), 'utf8');
@@ -144,7 +149,11 @@ export function decodeState(buf: Buffer): BuildState | null {
   const r = header.runs;
   for (let i = 0; i < r.id.length; i++) {
     const stamp = r.stamp[i]!;
-    runs.set(r.id[i]!, { experimentId: ids[r.experiment[i]!]!, dir: r.dir[i]!, shard: r.shard[i]!, stamp: stamp >= 0 ? stamps[stamp]! : null });
+    const parent = r.parent[i];
+    runs.set(r.id[i]!, {
+      experimentId: ids[r.experiment[i]!]!, dir: r.dir[i]!, shard: r.shard[i]!, stamp: stamp >= 0 ? stamps[stamp]! : null,
+      runName: r.name[i] ?? null, parent: typeof parent === 'string' ? parent : null,
+    });
   }
   return { key: header.key, runs, experiments, lists: new NameLists(header.lists) };
 }

@@ -70,7 +70,8 @@ async function expectSameAsFull(tree: Tree, site: string) {
   }
   // No shard file beyond the ones the manifest names.
   const shards = json<SiteManifest>(join(site, 'data/site.json')).experiments.find((e) => e.experimentId === EXP)!.shards;
-  expect(readdirSync(join(site, `data/experiments/${EXP}`)).sort()).toEqual(Array.from({ length: shards }, (_, k) => `runs-${k}.json`).sort());
+  expect(readdirSync(join(site, `data/experiments/${EXP}`)).filter((f) => f.startsWith('runs-')).sort()).toEqual(Array.from({ length: shards }, (_, k) => `runs-${k}.json`).sort());
+  expect(json(join(site, `data/experiments/${EXP}/families.json`))).toEqual(json(join(full.out, `data/experiments/${EXP}/families.json`)));
   expect((readdirSync(site, { recursive: true }) as string[]).filter((p) => /\.(tmp|new|old)-\d+/.test(p) || p.endsWith('.pending'))).toEqual([]);
   rmSync(full.out, { recursive: true, force: true });
 }
