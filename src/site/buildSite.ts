@@ -249,7 +249,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
  * app no longer has removed after it: a reader (or a build killed half-way) sees the old page with
  * its assets or the new one with its assets. data/ and the markers are not the app's.
  */
-function syncApp(app: string, out: string): void {
+export function syncApp(app: string, out: string): void {
   const leftover = /^\..*\.tmp-\d+$/;
   const stale: string[] = [];
   const copy = (from: string, to: string, last: string[]): Set<string> => {
