@@ -232,6 +232,8 @@ class DirWatcher {
   }
 
   private drop(dir: string): void {
+    // Most removals are of files (a writer's temporary file renamed away): nothing to walk.
+    if (!this.watchers.has(dir)) return;
     for (const [path, w] of this.watchers) {
       if (path === dir || path.startsWith(`${dir}/`)) {
         w.close();
