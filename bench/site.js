@@ -170,8 +170,50 @@ async function measureSize(runs, { repeat, browser }) {
     shardBytes: shard.length,
     shardGzip: gzipSync(shard).length,
     paint: browser ? await paintSamples(browser, site, tree.experimentId, Math.max(3, repeat), `${fmtInt(runs)} runs`) : null,
+    watch: measureWatch(mlruns, runs),
   };
   removeTempDir(dir);
+  return out;
+}
+
+const WATCH_CHILD = `
+const [how, dir, serveSite] = process.argv.slice(1);
+const t0 = performance.now();
+let ready;
+let close;
+if (how === 'recursive') {
+  const w = (await import('node:fs')).watch(dir, { recursive: true }, () => {});
+  ready = Promise.resolve();
+  close = () => w.close();
+} else {
+  const w = (await import(serveSite)).watchTree(dir, () => {});
+  ready = w.ready;
+  close = () => w.close();
+}
+const returned = performance.now() - t0;
+await new Promise((r) => setImmediate(r));
+const answering = performance.now() - t0;
+await ready;
+const readyMs = performance.now() - t0;
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ returned, answering, readyMs, cpuMs: (cpu.user + cpu.system) / 1000, rssMiB: process.memoryUsage().rss / 2 ** 20 }));
+close();
+process.exit(0);
+`;
+
+/**
+ * What \`mltrack ui\` pays to watch the tree, each way in a fresh process: Node 20's recursive
+ * fs.watch (what it used before) against watchTree (one watch per directory, in the background).
+ */
+function measureWatch(mlruns, runs) {
+  const serveSite = new URL('../dist/site/serveSite.js', import.meta.url).href;
+  const out = {};
+  for (const how of ['recursive', 'watchTree']) {
+    progress(`${fmtInt(runs)} runs: watching the tree (${how})`);
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', WATCH_CHILD, how, mlruns, serveSite], { encoding: 'utf8', timeout: 300_000 });
+    if (res.status !== 0) throw new Error(`watch child failed (${res.status}): ${res.stderr}`);
+    out[how] = JSON.parse(res.stdout.trim().split('\n').pop());
+  }
   return out;
 }
 
@@ -328,6 +370,17 @@ export async function runSite({ runsList = [1000, 10000], paintRuns = 100_000, r
         ['Chromium: navigation to every run loaded', ...col((r) => (r.paint ? fmtMs(r.paint.allMs) : 'skipped'))],
         ['Chromium: filter + sort on Enter to new count', ...col((r) => (r.paint ? fmtMs(r.paint.filterMs) : 'skipped'))],
         ['repetitions (median shown)', ...col((r) => String(r.repeat))],
+      ],
+    );
+    const ways = [['recursive', 'recursive fs.watch (before)'], ['watchTree', 'a watch per directory (watchTree)']];
+    printTable(
+      '`mltrack ui`: watching the mlruns tree (fresh process each)',
+      ['', ...results.flatMap((r) => ways.map(([, label]) => `${fmtInt(r.runs)} runs: ${label}`))],
+      [
+        ['until the event loop is free (the server answers)', ...results.flatMap((r) => ways.map(([how]) => fmtMs(r.watch[how].answering)))],
+        ['until every directory is watched', ...results.flatMap((r) => ways.map(([how]) => fmtMs(r.watch[how].readyMs)))],
+        ['CPU time (user + system)', ...results.flatMap((r) => ways.map(([how]) => fmtMs(r.watch[how].cpuMs)))],
+        ['RSS then', ...results.flatMap((r) => ways.map(([how]) => `${r.watch[how].rssMiB.toFixed(0)} MiB`))],
       ],
     );
     if (browser && paintRuns) {

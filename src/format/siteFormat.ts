@@ -20,6 +20,8 @@ export const sitePaths = {
   log: `${DATA_DIR}/log.json`,
   /** Shard `shard` (0-based, of `SiteExperiment.shards`) of an experiment's runs index. */
   runsShard: (experimentId: string, shard: number) => `${DATA_DIR}/experiments/${experimentId}/runs-${shard}.json`,
+  /** Parent and child runs of an experiment (tag `mlflow.parentRunId`), so a run page needs no shard. */
+  families: (experimentId: string) => `${DATA_DIR}/experiments/${experimentId}/families.json`,
   run: (runId: string) => `${DATA_DIR}/runs/${runId}/run.json`,
   metrics: (runId: string) => `${DATA_DIR}/runs/${runId}/metrics.json`,
   /** Folder of a run's copied artifacts; each file keeps its artifact path below it (see `ArtifactEntry.href`). */
@@ -89,6 +91,37 @@ export interface SiteManifest {
  * (one array per field, all `count` long, index i is run i). Compact, and cheap to turn into MLflow
  * `Run` objects so the browser evaluates filters and order_by with the CLI's own code.
  */
+/**
+ * `experiments/<id>/families.json`: `parent` maps each run with the tag `mlflow.parentRunId` to that
+ * value; `name` holds the run name of every run of the experiment that is a child or a parent named
+ * by one (a parent id missing from `name` is not in the experiment).
+ */
+export interface SiteRunFamilies {
+  format: typeof SITE_FORMAT;
+  experimentId: string;
+  parent: Record<string, string>;
+  name: Record<string, string | null>;
+}
+
+/** The tag that names a run's parent run. */
+export const PARENT_RUN_TAG = 'mlflow.parentRunId';
+
+/** The families file of an experiment's runs, from each run's id, name and parent tag. */
+export function runFamilies(experimentId: string, runs: Iterable<{ runId: string; runName: string | null; parent: string | null }>): SiteRunFamilies {
+  const all = new Map<string, string | null>();
+  const parent: Record<string, string> = {};
+  for (const r of runs) {
+    all.set(r.runId, r.runName);
+    if (r.parent !== null) parent[r.runId] = r.parent;
+  }
+  const name: Record<string, string | null> = {};
+  for (const [child, p] of Object.entries(parent)) {
+    name[child] = all.get(child) ?? null;
+    if (all.has(p)) name[p] = all.get(p) ?? null;
+  }
+  return { format: SITE_FORMAT, experimentId, parent, name };
+}
+
 export interface RunsIndex {
   format: typeof SITE_FORMAT;
   experimentId: string;

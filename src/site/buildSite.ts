@@ -4,7 +4,7 @@
  * old one in one rename, so a server never sees half a site; on an earlier site of the same tree the
  * build is incremental, in place, file by file atomically (spec/site.md, "Incremental builds").
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../format/errors.js';
@@ -17,9 +17,10 @@ import { readTrackingLog } from '../git/trackingLog.js';
 import { parseEventMessage, tagToStage } from '../format/registryTags.js';
 import { git } from '../git/repo.js';
 import { branchRef } from '../git/trackingLayout.js';
-import { DATASETS_DIR } from '../format/layout.js';
+import { RESERVED_EXPERIMENT_SUBDIRS } from '../format/layout.js';
 import { ConfinedFsTreeReader, isInside } from '../store/ConfinedFsTreeReader.js';
-import { treeSignature, type Listing } from './runSignature.js';
+import { faultPoint } from '../store/faultPoint.js';
+import { stampTree, type NameLists, type TreeStamp } from './runSignature.js';
 import { SiteDataBuilder, siteLog, type ModelEvent, type SiteDataResult, type SiteDataSource } from './buildSiteData.js';
 import { MAX_LOG_COMMITS, type SiteLog } from '../format/siteFormat.js';
 
@@ -139,7 +140,7 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     if (!repo) throw fail('NOT_A_REPO', `${options.cwd} is not inside a git repository, so --rev ${options.rev} cannot be read`);
     const opened = await openRevision(repo, options.rev, null);
     return {
-      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u, signature: null },
+      src: { tree: opened.reader.tree, source: { kind: 'revision', rev: options.rev, commit: opened.commit }, externalArtifacts: null, publicUri: (u) => u, stamp: null },
       logRev: opened.commit,
     };
   }
@@ -152,19 +153,33 @@ async function dataSource(options: BuildSiteOptions, repo: GitRepo | null): Prom
     if (!path || !isAbsolute(path) || !existsSync(path)) return null;
     return isInside(realRoot, realpathSync(path)) ? new ConfinedFsTreeReader(path, realRoot) : null;
   };
-  // A run's signature covers its directory and its experiment's datasets (its inputs point there),
-  // each experiment's signed once per build.
-  const datasets = new Map<string, string | null>();
-  const signature = (experimentDir: string, runDir: string, previous?: Listing) => {
-    if (!datasets.has(experimentDir)) datasets.set(experimentDir, treeSignature(join(root, experimentDir, DATASETS_DIR)).signature);
-    const shared = datasets.get(experimentDir);
-    const own = treeSignature(join(root, runDir), previous);
-    return { signature: shared === null || shared === undefined || own.signature === null ? null : `${shared}:${own.signature}`, listing: own.listing };
-  };
+  const stamp = (dir: string, previous: TreeStamp | undefined, lists: NameLists) => stampTree(`${root}/${dir}`, previous, lists);
   return {
-    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root), signature },
+    src: { tree: new ConfinedFsTreeReader(root, realRoot), source: { kind: 'worktree' }, externalArtifacts: external, publicUri: publicUriFor(root), stamp, listRunDirs: (dir) => plainRunDirs(root, dir) },
     logRev: repo && (await resolveRef(repo, branchRef(branch))) ? branchRef(branch) : null,
   };
+}
+
+/**
+ * An experiment's run directories from one readdir, when every entry is a plain directory or file:
+ * those are inside the tree wherever the experiment is, so the confined reader's realpath and stat
+ * of each (20,000 calls at 10,000 runs) would give the same answer. Null when any entry is a symlink
+ * or special file, or the listing fails: the reader decides, with its warnings.
+ */
+function plainRunDirs(root: string, experimentDir: string): string[] | null {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(`${root}/${experimentDir}`, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  const dirs: string[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) {
+      if (!RESERVED_EXPERIMENT_SUBDIRS.has(e.name)) dirs.push(`${experimentDir}/${e.name}`);
+    } else if (!e.isFile()) return null;
+  }
+  return dirs;
 }
 
 /** Refuse to replace a non-empty directory that is not a site mltrack built. */
@@ -229,27 +244,42 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
 }
 
 /**
- * The app's files into a site updated in place: each copied under a temporary name and renamed over
- * the old one; files the new app no longer has are removed (data/ and the markers are not the app's).
+ * The app's files into a site updated in place, each copied under a temporary name and renamed over
+ * the old one, only when it differs. Everything else first and `index.html` last, and files the new
+ * app no longer has removed after it: a reader (or a build killed half-way) sees the old page with
+ * its assets or the new one with its assets. data/ and the markers are not the app's.
  */
-function syncApp(app: string, out: string): void {
-  const copy = (from: string, to: string): Set<string> => {
-    const names = new Set<string>();
+export function syncApp(app: string, out: string): void {
+  const leftover = /^\..*\.tmp-\d+$/;
+  const stale: string[] = [];
+  const copy = (from: string, to: string, last: string[]): Set<string> => {
     mkdirSync(to, { recursive: true });
-    for (const entry of readdirSync(from, { withFileTypes: true })) {
-      names.add(entry.name);
+    const entries = readdirSync(from, { withFileTypes: true });
+    for (const entry of entries) {
       if (entry.isDirectory()) {
-        const kept = copy(join(from, entry.name), join(to, entry.name));
-        for (const old of readdirSync(join(to, entry.name))) if (!kept.has(old)) rmSync(join(to, entry.name, old), { recursive: true, force: true });
+        const kept = copy(join(from, entry.name), join(to, entry.name), last);
+        for (const old of readdirSync(join(to, entry.name))) if (!kept.has(old)) stale.push(join(to, entry.name, old));
       } else if (entry.isFile()) {
-        const tmp = join(to, `.${entry.name}.tmp-${process.pid}`);
-        copyFileSync(join(from, entry.name), tmp);
-        renameSync(tmp, join(to, entry.name));
+        if (entry.name === 'index.html') last.push(join(from, entry.name), join(to, entry.name));
+        else replaceFile(join(from, entry.name), join(to, entry.name));
       }
     }
-    return names;
+    for (const old of readdirSync(to)) if (leftover.test(old)) stale.push(join(to, old));
+    return new Set(entries.map((e) => e.name));
   };
-  copy(app, out);
+  const last: string[] = [];
+  copy(app, out, last);
+  for (let i = 0; i < last.length; i += 2) replaceFile(last[i]!, last[i + 1]!);
+  for (const path of stale) rmSync(path, { recursive: true, force: true });
+}
+
+function replaceFile(from: string, to: string): void {
+  const bytes = readFileSync(from);
+  if (existsSync(to) && readFileSync(to).equals(bytes)) return;
+  const tmp = join(dirname(to), `.${basename(to)}.tmp-${process.pid}`);
+  writeFileSync(tmp, bytes);
+  faultPoint('site:app');
+  renameSync(tmp, to);
 }
 
 /** Move `from` to `to`, replacing `to` if it exists (old copy removed after the rename). */

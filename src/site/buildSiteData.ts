@@ -9,25 +9,29 @@
  * files are deleted (spec/site.md, "Incremental builds").
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Experiment, RunInfo } from '../format/entities.js';
 import { isMltrackError } from '../format/errors.js';
-import { ARTIFACTS_DIR, METRICS_DIR, PARAMS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
+import { ARTIFACTS_DIR, DATASETS_DIR, METRICS_DIR, PARAMS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
 import { STAGE_DELETED_INTERNAL } from '../format/registryMeta.js';
 import { decodeUtf8 } from '../format/text.js';
 import { parseYaml } from '../format/yaml.js';
 import { MlrunsReader, type ExperimentLocation, type RunLocation } from '../store/MlrunsReader.js';
 import { RegistryReader, type ModelVersion } from '../store/RegistryReader.js';
 import type { TreeReader } from '../store/TreeReader.js';
+import { faultPoint } from '../store/faultPoint.js';
 import {
-  MAX_LOG_COMMITS, RUNS_PER_SHARD, SITE_FORMAT, indexToRows, metricValueToJson, rowsToIndex, sitePaths, stepToJson, storedArtifactName,
+  MAX_LOG_COMMITS, PARENT_RUN_TAG, RUNS_PER_SHARD, SITE_FORMAT, indexToRows, runFamilies, metricValueToJson, rowsToIndex, sitePaths, stepToJson, storedArtifactName,
   type ArtifactEntry, type IndexRow, type RunsIndex, type SiteCommit, type SiteDatasetInput, type SiteExperiment, type SiteLog, type SiteManifest,
   type SiteMetric, type SiteMetricHistories, type SiteModelVersion, type SiteRegisteredModel, type SiteRegistry, type SiteRegistryEvent, type SiteRun, type SiteSource,
 } from '../format/siteFormat.js';
 import { scanMetricText as scanMetric } from '../format/metricFile.js';
-import type { Listing } from './runSignature.js';
+import { NameLists, type TreeStamp } from './runSignature.js';
+import { BUILD_STATE, decodeState, encodeState, type BuildState, type RunState, type ShardSummary } from './buildState.js';
+
+export { BUILD_STATE } from './buildState.js';
 
 /** Default limit for copying an artifact into the site. */
 export const DEFAULT_ARTIFACT_LIMIT = 1024 * 1024;
@@ -49,10 +53,16 @@ export interface SiteDataSource {
   /** Rewrites a URI for publishing (a local root becomes a placeholder, so no home directory leaks). */
   publicUri: (uri: string) => string;
   /**
-   * A run's content signature (`runSignature.ts`), or null when it has none (then it is rebuilt
-   * every time). Without this function (revision builds) every build is a full one.
+   * The stat stamp (`runSignature.ts`) of a directory of the tree (a run's, an experiment's
+   * datasets), null when it cannot be signed (then its runs are rebuilt every time); `same` when it
+   * equals `previous`. Without this function (revision builds) every build is a full one.
    */
-  signature: ((experimentDir: string, runDir: string, previous?: Listing) => { signature: string | null; listing: Listing }) | null;
+  stamp: ((dir: string, previous: TreeStamp | undefined, lists: NameLists) => { stamp: TreeStamp | null; same: boolean }) | null;
+  /**
+   * An experiment's run directories when a plain listing gives the reader's answer (no symlink or
+   * special file among its entries, so nothing to resolve), else null: the reader lists it.
+   */
+  listRunDirs?: (experimentDir: string) => string[] | null;
 }
 
 export interface SiteDataOptions {
@@ -107,29 +117,6 @@ interface BuiltRun extends RegistryRun {
   row: IndexRow;
   /** Its artifacts are in the run directory, so the run's signature covers them. */
   defaultArtifacts: boolean;
-}
-
-/** `.mltrack-build.json` in the site root (not under data/: the app never reads it). */
-export const BUILD_STATE = '.mltrack-build.json';
-const BUILD_STATE_FORMAT = 'mltrack-site-build/1';
-
-/** What a shard adds to its experiment's summary in site.json. */
-interface ShardSummary {
-  count: number;
-  active: number;
-  lastRunStart: number | null;
-  metricKeys: string[];
-  paramKeys: string[];
-  tagKeys: string[];
-}
-
-/** What an incremental build needs of the previous one. */
-interface BuildState {
-  format: typeof BUILD_STATE_FORMAT;
-  /** Everything besides the runs that the data depends on; another key means a full build. */
-  key: string;
-  runs: Record<string, { experimentId: string; dir: string; shard: number; signature: string | null; listing: Listing }>;
-  experiments: Record<string, { artifactLocation: string; shards: ShardSummary[] }>;
 }
 
 function byStart(a: IndexRow, b: IndexRow): number {
@@ -205,9 +192,13 @@ class Writer {
     const old = `${runDir}.old-${process.pid}`;
     const abs = (rel: string) => join(this.root, rel);
     await this.remove(old);
-    if (existsSync(abs(runDir))) await rename(abs(runDir), abs(old));
     await mkdir(abs(to), { recursive: true });
-    await rename(abs(to.slice(0, -1)), abs(runDir));
+    // The two renames back to back, with no await between them: whatever the concurrency, at most
+    // one run is without its directory at any instant (and after a kill right there, until the
+    // next build, which rebuilds it).
+    if (existsSync(abs(runDir))) renameSync(abs(runDir), abs(old));
+    faultPoint('site:run-swap');
+    renameSync(abs(to.slice(0, -1)), abs(runDir));
     await this.remove(old);
   }
 
@@ -221,6 +212,48 @@ class Writer {
   async remove(rel: string): Promise<void> {
     await rm(join(this.root, rel), { recursive: true, force: true });
   }
+}
+
+/** What `plan` decided for an experiment's runs. */
+interface Plan {
+  locations: RunLocation[];
+  artifactLocation: string;
+  /** The previous state, when the experiment's runs can be kept from it. */
+  previous: BuildState | null;
+  oldShards: number;
+  datasets: TreeStamp | null;
+  stamps: (TreeStamp | null)[];
+  keep: boolean[];
+}
+
+/**
+ * `.mltrack-build.pending`: the runs an in-place build is about to change, written before it changes
+ * anything and removed once its state is written. Found by the next build, it means the last one
+ * was killed: those runs are rebuilt whatever their stamps say, and every shard is rewritten.
+ */
+export const BUILD_PENDING = '.mltrack-build.pending';
+
+function readPending(out: string): Set<string> | null {
+  let text: string;
+  try {
+    text = readFileSync(join(out, BUILD_PENDING), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const ids = JSON.parse(text) as unknown;
+    // Run ids only: the names are used as paths below data/runs/.
+    return new Set(Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string' && /^[A-Za-z0-9_-]+$/.test(id)) : []);
+  } catch {
+    return new Set(); // written half (killed while writing it): still an interrupted build
+  }
+}
+
+async function writePending(out: string, runIds: string[]): Promise<void> {
+  const path = join(out, BUILD_PENDING);
+  await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(runIds));
+  await rename(`${path}.tmp-${process.pid}`, path);
+  faultPoint('site:pending');
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; results in input order. */
@@ -271,6 +304,10 @@ export class SiteDataBuilder {
   private readonly runsById = new Map<string, BuiltRun>();
   private readonly state: BuildState;
   private previous: BuildState | null = null;
+  /** Runs an interrupted build was changing (its BUILD_PENDING), or null when the last build finished. */
+  private interrupted: Set<string> | null = null;
+  /** The previous state as read (undefined: not read yet). */
+  private previousRead: BuildState | null | undefined;
 
   constructor(
     private readonly src: SiteDataSource,
@@ -281,12 +318,31 @@ export class SiteDataBuilder {
     this.limit = options.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT;
     // Hashed: the key names the local mlruns path, which a published site must not carry.
     const key = createHash('sha1').update(JSON.stringify([SITE_FORMAT, options.generator, this.limit, options.shardSize ?? RUNS_PER_SHARD, src.source, src.tree.describe('')])).digest('hex');
-    this.state = { format: BUILD_STATE_FORMAT, key, runs: {}, experiments: {} };
+    this.state = { key, runs: new Map(), experiments: new Map(), lists: new NameLists() };
   }
 
   private warn(message: string): void {
     this.warnings.push(message);
     this.options.onWarning?.(message);
+  }
+
+  /**
+   * Finishes what a killed build left: its staged run directories and temporary files go (the runs
+   * it was changing are rebuilt and every shard rewritten by this build, and runs it added that are
+   * gone since are deleted at the end).
+   */
+  private async recover(): Promise<void> {
+    const leftover = /\.(tmp|new|old)-\d+$/;
+    const sweep = async (rel: string) => {
+      const dir = join(this.options.out, rel);
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (leftover.test(name)) await this.out.remove(rel ? `${rel}/${name}` : name);
+    };
+    await sweep('');
+    await sweep('data');
+    await sweep(dirname(dirname(sitePaths.run('x'))));
+    const experiments = dirname(dirname(sitePaths.runsShard('x', 0)));
+    await sweep(experiments);
+    for (const id of existsSync(join(this.options.out, experiments)) ? readdirSync(join(this.options.out, experiments)) : []) await sweep(`${experiments}/${id}`);
   }
 
   /** True when `out` holds a site whose build state this build can build on. */
@@ -295,14 +351,35 @@ export class SiteDataBuilder {
   }
 
   private readState(): BuildState | null {
+    if (this.previousRead !== undefined) return this.previousRead;
+    this.previousRead = null;
     const dir = this.options.out;
-    if (!this.src.signature || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
+    if (!this.src.stamp || !existsSync(join(dir, BUILD_STATE)) || !existsSync(join(dir, sitePaths.manifest))) return null;
     try {
-      const state = JSON.parse(readFileSync(join(dir, BUILD_STATE), 'utf8')) as BuildState;
-      return state.format === BUILD_STATE_FORMAT && state.key === this.state.key ? state : null;
+      const bytes = readFileSync(join(dir, BUILD_STATE));
+      const state = decodeState(bytes);
+      if (!state || state.key !== this.state.key) return null;
+      this.previousRead = state;
+      // Listings keep their ids: the previous stamps refer to them.
+      this.state.lists = state.lists;
+      return state;
     } catch {
       return null;
     }
+  }
+
+  /**
+   * True when this build's state says what `previous` says: no run read again, every run kept (the
+   * same objects), the same experiments with the same shards and datasets stamps.
+   */
+  private sameState(previous: BuildState): boolean {
+    if (this.runsById.size > 0 || this.state.runs.size !== previous.runs.size || this.state.experiments.size !== previous.experiments.size) return false;
+    for (const [id, run] of this.state.runs) if (previous.runs.get(id) !== run) return false;
+    for (const [id, e] of this.state.experiments) {
+      const p = previous.experiments.get(id);
+      if (!p || p.datasets !== e.datasets || p.artifactLocation !== e.artifactLocation || JSON.stringify(p.shards) !== JSON.stringify(e.shards)) return false;
+    }
+    return true;
   }
 
   async build(): Promise<SiteDataResult> {
@@ -311,19 +388,34 @@ export class SiteDataBuilder {
     // listing order, and progress knows its total.
     const runDirs = new Map<ExperimentLocation, RunLocation[]>();
     for (const location of located) {
-      runDirs.set(location, (await this.reader.listRunDirs(location.dir)).sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)));
+      const plain = this.src.listRunDirs?.(location.dir);
+      const dirs = plain ? plain.map((dir) => ({ experimentDir: location.dir, dir })) : await this.reader.listRunDirs(location.dir);
+      runDirs.set(location, dirs.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)));
     }
     this.options.onStart?.([...runDirs.values()].reduce((n, l) => n + l.length, 0));
     if (this.options.incremental) {
       this.previous = this.readState();
       if (!this.previous) throw new Error(`${this.options.out} holds no site this build can build on`);
       this.out.inPlace = true;
+      this.interrupted = readPending(this.options.out);
+    }
+    // Every run stamped before anything is written, so what this build is about to change can be
+    // recorded first: a build killed half-way is finished by the next (`recover`).
+    const plans = new Map<ExperimentLocation, Plan>();
+    for (const location of located) plans.set(location, this.plan(location, runDirs.get(location)!));
+    if (this.previous) {
+      const changing = [...plans.values()].flatMap((p) => p.locations.filter((_, i) => !p.keep[i]).map((l) => basename(l.dir)));
+      const keptCount = [...plans.values()].reduce((n, p) => n + p.keep.filter(Boolean).length, 0);
+      if (changing.length > 0 || keptCount !== this.previous.runs.size || this.interrupted) {
+        await writePending(this.options.out, [...new Set([...changing, ...(this.interrupted ?? [])])]);
+      }
+      if (this.interrupted) await this.recover();
     }
     const experiments: SiteExperiment[] = [];
     let done = 0;
     for (const location of located) {
       experiments.push(
-        await this.buildExperiment(location, runDirs.get(location)!, () => {
+        await this.buildExperiment(location, plans.get(location)!, () => {
           done++;
           this.options.onRun?.(done);
         }),
@@ -347,39 +439,77 @@ export class SiteDataBuilder {
       live: this.options.live ?? false,
     };
     await this.out.json(sitePaths.manifest, manifest);
-    await this.out.json(BUILD_STATE, this.state);
+    faultPoint('site:manifest');
     if (this.previous) {
-      // What the previous site had and this one does not (once the manifest no longer names it).
-      for (const runId of Object.keys(this.previous.runs)) if (!this.state.runs[runId]) await this.out.remove(dirname(sitePaths.run(runId)));
-      for (const id of Object.keys(this.previous.experiments)) if (!this.state.experiments[id]) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
+      // What the previous site had and this one does not (once the manifest no longer names it),
+      // before the state that no longer lists it: a build killed before then deletes it next time.
+      const gone = new Set([...this.previous.runs.keys(), ...(this.interrupted ?? [])]);
+      for (const runId of gone) if (!this.state.runs.has(runId)) await this.out.remove(dirname(sitePaths.run(runId)));
+      for (const id of this.previous.experiments.keys()) if (!this.state.experiments.has(id)) await this.out.remove(dirname(sitePaths.runsShard(id, 0)));
+      if (this.interrupted) {
+        // Experiments the interrupted build added that are gone since.
+        const dir = dirname(dirname(sitePaths.runsShard('x', 0)));
+        for (const id of existsSync(join(this.options.out, dir)) ? readdirSync(join(this.options.out, dir)) : []) if (!this.state.experiments.has(id)) await this.out.remove(`${dir}/${id}`);
+      }
+      faultPoint('site:removed');
     }
+    // Not rewritten when nothing changed (9 MB at 10,000 runs).
+    if (!this.previous || !this.sameState(this.previous) || this.interrupted) await this.out.write(BUILD_STATE, encodeState(this.state));
+    faultPoint('site:state');
+    if (this.previous) await this.out.remove(BUILD_PENDING);
     return { manifest, runs: done, rebuilt: this.runsById.size, files: this.out.files, bytes: this.out.bytes, warnings: this.warnings };
   }
 
   // ------------------------------------------------------------------ experiments and runs
 
-  private async buildExperiment(location: ExperimentLocation, locations: RunLocation[], tick: () => void): Promise<SiteExperiment> {
+  /** Which of an experiment's runs this build keeps as they are (their stamps unchanged) and which it reads again. */
+  private plan(location: ExperimentLocation, locations: RunLocation[]): Plan {
     const exp = location.experiment;
     const id = exp.experimentId;
-    const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
-    const before = this.previous?.experiments[id];
+    const before = this.previous?.experiments.get(id);
     // A changed artifact location changes every row's artifactUri column: rebuild them all.
     // Compared as published: the state names no local path.
     const artifactLocation = this.src.publicUri(exp.artifactLocation);
     const previous = before && before.artifactLocation === artifactLocation ? this.previous : null;
     const oldShards = previous ? before!.shards.length : 0;
+    const lists = this.state.lists;
+    // The experiment's datasets are part of every run's data (its inputs point there).
+    const datasets = this.src.stamp?.(joinPath(location.dir, DATASETS_DIR), before?.datasets ?? undefined, lists) ?? { stamp: null, same: false };
+    const stamps: (TreeStamp | null)[] = new Array(locations.length);
+    const keep: boolean[] = new Array(locations.length);
+    for (let i = 0; i < locations.length; i++) {
+      const dir = locations[i]!.dir;
+      const runId = basename(dir);
+      const old = previous?.runs.get(runId);
+      const own = this.src.stamp?.(dir, old?.stamp ?? undefined, lists) ?? { stamp: null, same: false };
+      stamps[i] = own.stamp;
+      keep[i] = !!old && own.same && datasets.same && !!datasets.stamp && old.experimentId === id && old.dir === dir && old.shard < oldShards && !this.interrupted?.has(runId);
+    }
+    return { locations, artifactLocation, previous, oldShards, datasets: datasets.stamp, stamps, keep };
+  }
+
+  private async buildExperiment(location: ExperimentLocation, plan: Plan, tick: () => void): Promise<SiteExperiment> {
+    const exp = location.experiment;
+    const id = exp.experimentId;
+    const shardSize = this.options.shardSize ?? RUNS_PER_SHARD;
+    const before = this.previous?.experiments.get(id);
+    const { locations, artifactLocation, previous, oldShards, datasets } = plan;
     const kept = new Set<string>();
-    const built = await pool(locations, this.options.concurrency ?? 16, async (runLocation) => {
+    // Recorded in listing order once all are done, so the state does not depend on timing.
+    const states: (RunState | undefined)[] = new Array(locations.length);
+    const built = await pool(locations.map((l, i) => [l, i] as const), this.options.concurrency ?? 16, async ([runLocation, i]) => {
       try {
-        const old = previous?.runs[basename(runLocation.dir)];
-        const { signature, listing } = this.src.signature?.(runLocation.experimentDir, runLocation.dir, old?.listing) ?? { signature: null, listing: {} };
-        if (old && signature !== null && old.signature === signature && old.experimentId === id && old.dir === runLocation.dir && old.shard < oldShards) {
-          kept.add(basename(runLocation.dir));
-          this.state.runs[basename(runLocation.dir)] = { ...old, listing };
+        const runId = basename(runLocation.dir);
+        if (plan.keep[i]) {
+          kept.add(runId);
+          states[i] = previous!.runs.get(runId)!;
           return null;
         }
         const run = await this.buildRun(exp, runLocation.experimentDir, runLocation.dir);
-        if (run) this.state.runs[run.info.runId] = { experimentId: id, dir: runLocation.dir, shard: -1, signature: run.defaultArtifacts ? signature : null, listing };
+        if (run) {
+          const parent = run.row.tags[PARENT_RUN_TAG];
+          states[i] = { experimentId: id, dir: runLocation.dir, shard: -1, stamp: run.defaultArtifacts && datasets ? plan.stamps[i]! : null, runName: run.info.runName, parent: typeof parent === 'string' ? parent : null };
+        }
         return run;
       } catch (err) {
         if (!isMltrackError(err)) throw err;
@@ -391,24 +521,25 @@ export class SiteDataBuilder {
     });
     const runs = built.filter((r): r is BuiltRun => r !== null);
     for (const run of runs) this.runsById.set(run.info.runId, run);
+    for (const st of states) if (st) this.state.runs.set(basename(st.dir), st);
 
     // Shards: a changed run stays in its shard, a new one goes to the last shard until it is full.
     // A full build orders runs by start time, so the last shard holds the newest.
     const sizes = new Array<number>(oldShards).fill(0);
-    for (const runId of kept) sizes[this.state.runs[runId]!.shard]!++;
+    for (const runId of kept) sizes[this.state.runs.get(runId)!.shard]!++;
     const dirty = new Set<number>();
     const newcomers: BuiltRun[] = [];
     for (const run of runs) {
-      const old = previous?.runs[run.info.runId];
+      const old = previous?.runs.get(run.info.runId);
       if (old && old.experimentId === id && old.shard < oldShards) {
-        this.state.runs[run.info.runId]!.shard = old.shard;
+        this.state.runs.get(run.info.runId)!.shard = old.shard;
         sizes[old.shard]!++;
         dirty.add(old.shard);
       } else newcomers.push(run);
     }
     if (previous) {
-      for (const [runId, old] of Object.entries(previous.runs)) {
-        if (old.experimentId === id && old.shard < oldShards && this.state.runs[runId]?.experimentId !== id) dirty.add(old.shard);
+      for (const [runId, old] of previous.runs) {
+        if (old.experimentId === id && old.shard < oldShards && this.state.runs.get(runId)?.experimentId !== id) dirty.add(old.shard);
       }
     }
     newcomers.sort((a, b) => byStart(a.row, b.row));
@@ -417,7 +548,7 @@ export class SiteDataBuilder {
       const shard = sizes.length - 1;
       sizes[shard]!++;
       dirty.add(shard);
-      this.state.runs[run.info.runId]!.shard = shard;
+      this.state.runs.get(run.info.runId)!.shard = shard;
     }
     if (sizes.length === 0) {
       sizes.push(0);
@@ -426,24 +557,41 @@ export class SiteDataBuilder {
 
     const fresh = new Map<number, IndexRow[]>();
     for (const run of runs) {
-      const shard = this.state.runs[run.info.runId]!.shard;
+      const shard = this.state.runs.get(run.info.runId)!.shard;
       let list = fresh.get(shard);
       if (!list) fresh.set(shard, (list = []));
       list.push(run.row);
     }
     const summaries: ShardSummary[] = [];
     for (let shard = 0; shard < sizes.length; shard++) {
-      if (!dirty.has(shard)) {
+      // After an interrupted build any shard may hold rows it wrote: all are rewritten.
+      if (!dirty.has(shard) && !this.interrupted) {
         summaries.push(before!.shards[shard]!);
         continue;
       }
       const rows = [...(shard < oldShards ? this.keptRows(id, shard, kept) : []), ...(fresh.get(shard) ?? [])].sort(byStart);
       await this.out.json(sitePaths.runsShard(id, shard), rowsToIndex(id, shard, rows));
+      faultPoint('site:shard');
       summaries.push(summarise(rows));
     }
     // Shards beyond the count (an experiment rebuilt whole into fewer) go.
     for (let shard = summaries.length; shard < (before?.shards.length ?? 0); shard++) await this.out.remove(sitePaths.runsShard(id, shard));
-    this.state.experiments[id] = { artifactLocation, shards: summaries };
+    if (this.interrupted) {
+      // ... and shards an interrupted build added beyond the count.
+      const dir = join(this.options.out, dirname(sitePaths.runsShard(id, 0)));
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+        const k = /^runs-(\d+)\.json$/.exec(name);
+        if (k && Number(k[1]) >= summaries.length) await this.out.remove(`${dirname(sitePaths.runsShard(id, 0))}/${name}`);
+      }
+    }
+    this.state.experiments.set(id, { artifactLocation, shards: summaries, datasets });
+    // Who is whose parent changes only with a run that is read again, added or removed (which
+    // makes its shard dirty); the file is rewritten then.
+    if (dirty.size > 0 || !previous || this.interrupted || !existsSync(join(this.options.out, sitePaths.families(id)))) {
+      const members: { runId: string; runName: string | null; parent: string | null }[] = [];
+      for (const [runId, r] of this.state.runs) if (r.experimentId === id) members.push({ runId, runName: r.runName, parent: r.parent });
+      await this.out.json(sitePaths.families(id), runFamilies(id, members));
+    }
 
     const union = (pick: (s: ShardSummary) => string[]) => [...new Set(summaries.flatMap(pick))].sort();
     const starts = summaries.map((s) => s.lastRunStart).filter((t): t is number => t !== null);
@@ -518,6 +666,7 @@ export class SiteDataBuilder {
       const file: SiteMetricHistories = { format: SITE_FORMAT, runId: info.runId, metrics: histories };
       await this.out.json(sitePaths.metrics(info.runId), file);
     }
+    faultPoint('site:run-written');
     await this.out.swapInRun(siteDir);
     const defaultRoot = exp.artifactLocation.replace(/\/+$/, '');
     const row: IndexRow = {
@@ -648,7 +797,7 @@ export class SiteDataBuilder {
   private registryRun(runId: string): RegistryRun | null {
     const built = this.runsById.get(runId);
     if (built) return built;
-    const kept = this.state.runs[runId];
+    const kept = this.state.runs.get(runId);
     const path = join(this.options.out, sitePaths.run(runId));
     if (!kept || !existsSync(path)) return null;
     const run = JSON.parse(readFileSync(path, 'utf8')) as SiteRun;

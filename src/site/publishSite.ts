@@ -12,7 +12,7 @@ import { formatCommit, formatTree, writeObject, type TreeEntry } from '../git/ob
 import { committerIdentity, compareAndSwapRef, git, isAncestor, resolveRef, type GitRepo } from '../git/repo.js';
 import { branchRef, remoteRef } from '../git/trackingLayout.js';
 import { sitePaths } from '../format/siteFormat.js';
-import { BUILD_STATE } from './buildSiteData.js';
+import { BUILD_PENDING, BUILD_STATE } from './buildSiteData.js';
 
 export interface PublishOptions {
   repo: GitRepo;
@@ -38,7 +38,7 @@ export function writeDirTree(gitdir: string, dir: string, counter: { files: numb
   const entries: TreeEntry[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     // The incremental build's state is for the builder, not for the published site.
-    if (e.name === '.git' || e.name === BUILD_STATE) continue;
+    if (e.name === '.git' || e.name === BUILD_STATE || e.name === BUILD_PENDING) continue;
     const abs = join(dir, e.name);
     if (e.isDirectory()) entries.push({ mode: '40000', name: e.name, oid: writeDirTree(gitdir, abs, counter) });
     else if (e.isFile()) {

@@ -144,6 +144,26 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the UI\'s rough edges
     await expect.poll(tableNames).not.toContain('sweep-child-1');
   });
 
+  it('links a run page to its child and parent runs from the families file, without loading a shard', async () => {
+    const fetched: string[] = [];
+    const onRequest = (r: { url(): string }) => fetched.push(new URL(r.url()).pathname);
+    page.on('request', onRequest);
+    try {
+      await open(`#/runs/${parentId}`);
+      const childRow = page.locator('mlt-run-page tr', { has: page.locator('th', { hasText: 'Child runs' }) });
+      await expect.poll(() => childRow.locator('a').allTextContents().then((t) => t.sort())).toEqual(['sweep-child-1', 'sweep-child-2']);
+      expect((await childRow.locator('a').evaluateAll((els) => els.map((e) => e.getAttribute('href')))).sort()).toEqual(childIds.map((id) => `#/runs/${id}`).sort());
+      await open(`#/runs/${childIds[0]}`);
+      const parentRow = page.locator('mlt-run-page tr', { has: page.locator('th', { hasText: 'Parent run' }) });
+      await expect.poll(() => parentRow.locator('a').textContent()).toBe('sweep-parent');
+      expect(await parentRow.locator('a').getAttribute('href')).toBe(`#/runs/${parentId}`);
+      expect(fetched.some((p) => p.endsWith(`/experiments/${fx.experimentId}/families.json`))).toBe(true);
+      expect(fetched.filter((p) => /\/runs-\d+\.json$/.test(p))).toEqual([]);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   it('marks a missing param exactly as a missing metric', async () => {
     await open(`#/experiments/${fx.experimentId}?filter=${encodeURIComponent("attributes.run_name = 'noted'")}`);
     await expect.poll(countText).toBe('1 of 14 runs');

@@ -158,7 +158,7 @@ describe('site build', () => {
   });
 
   it('never carries the local mlruns path into the site', () => {
-    for (const file of [...walk(join(site, 'data')).filter((p) => p.endsWith('.json')), join(site, '.mltrack-build.json')]) {
+    for (const file of [...walk(join(site, 'data')).filter((p) => p.endsWith('.json')), join(site, '.mltrack-build')]) {
       expect(readFileSync(file, 'utf8'), file).not.toContain(fx.home);
     }
   });

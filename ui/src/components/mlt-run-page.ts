@@ -60,11 +60,21 @@ export class MltRunPage extends LitElement {
       const run = await site.run(runId);
       const manifest = await site.manifest();
       const experiment = manifest.experiments.find((e) => e.experimentId === run.info.experimentId);
-      const indexes = experiment ? await site.runsIndexes(experiment) : [];
       const parentId = run.tags['mlflow.parentRunId'] ?? null;
       const children: Loaded['children'] = [];
       let parentName: string | null = null;
       let parentKnown = false;
+      const families = experiment ? await site.families(experiment.experimentId) : null;
+      if (families) {
+        for (const [child, parent] of Object.entries(families.parent)) if (parent === runId) children.push({ runId: child, name: families.name[child] ?? child });
+        children.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+        if (parentId && Object.hasOwn(families.name, parentId)) {
+          parentKnown = true;
+          parentName = families.name[parentId] ?? null;
+        }
+      }
+      // A site built before families.json: every shard is read.
+      const indexes = experiment && !families ? await site.runsIndexes(experiment) : [];
       for (const index of indexes) {
         const parentCol = index.tags['mlflow.parentRunId'];
         for (let i = 0; i < index.count; i++) {

@@ -4,7 +4,7 @@
  */
 import {
   SITE_FORMAT, sitePaths,
-  type RunsIndex, type SiteExperiment, type SiteLog, type SiteManifest, type SiteMetricHistories, type SiteRegistry, type SiteRun,
+  type RunsIndex, type SiteExperiment, type SiteLog, type SiteRunFamilies, type SiteManifest, type SiteMetricHistories, type SiteRegistry, type SiteRun,
 } from '../../../src/format/siteFormat.js';
 import { UiError } from './errors.js';
 
@@ -73,6 +73,19 @@ export class SiteData {
   /** Every shard of an experiment's runs index. */
   runsIndexes(experiment: Pick<SiteExperiment, 'experimentId' | 'shards'>): Promise<RunsIndex[]> {
     return Promise.all(Array.from({ length: experiment.shards }, (_, k) => this.runsShard(experiment.experimentId, k)));
+  }
+
+  /**
+   * Who is whose parent among an experiment's runs: one small file instead of every shard. Null for
+   * a site built before it had that file (the caller reads the shards then).
+   */
+  async families(experimentId: string): Promise<SiteRunFamilies | null> {
+    try {
+      return await this.json<SiteRunFamilies>(sitePaths.families(experimentId));
+    } catch (err) {
+      if (err instanceof UiError && err.status === 404) return null;
+      throw err;
+    }
   }
 
   run(runId: string): Promise<SiteRun> {
