@@ -7,14 +7,11 @@
  * the next. A damaged file in a run the query rejects is not reported: it is not read.
  */
 import type { Page, Run, ViewType } from '../format/entities.js';
-import { PARAMS_DIR, METRICS_DIR, TAGS_DIR, joinPath } from '../format/layout.js';
+import { joinPath } from '../format/layout.js';
 import { latestMetricInText } from '../format/metricFile.js';
 import { compileRunFilter, searchRuns, viewFilter, type SearchOptions } from '../format/search/index.js';
-import { runQueryFiles } from '../format/search/runQueryFiles.js';
-import { validateKey } from '../format/validation.js';
+import { runQueryFiles, type QueryKey } from '../format/search/runQueryFiles.js';
 import type { ExperimentLocation, MlrunsReader, RunLocation } from './MlrunsReader.js';
-
-const FOLDERS = { params: ['param', PARAMS_DIR], tags: ['tag', TAGS_DIR], metrics: ['metric', METRICS_DIR] } as const;
 
 export async function searchRunsReadingLess(reader: MlrunsReader, experiments: ExperimentLocation[], input: SearchOptions & { viewType?: ViewType }): Promise<Page<Run>> {
   searchRuns([], input); // the argument errors, before any read
@@ -26,7 +23,7 @@ export async function searchRunsReadingLess(reader: MlrunsReader, experiments: E
   const where = new Map<Run, { location: RunLocation; experimentId: string }>();
   for (const { experiment, dir } of experiments) {
     for (const location of await reader.listRunDirs(dir)) {
-      const run = await readQueryFiles(reader, location, experiment.experimentId, needs.files);
+      const run = await readQueryFiles(reader, location, experiment.experimentId, needs.keys);
       if (!run || !inView(run.info.lifecycleStage) || !matches(run)) continue;
       candidates.push(run);
       where.set(run, { location, experimentId: experiment.experimentId });
@@ -53,26 +50,17 @@ export async function searchRunsReadingLess(reader: MlrunsReader, experiments: E
 }
 
 /**
- * The run's info and the values of `files` (`params/lr`, `metrics/loss`), or null when it is not
- * a run MLflow lists. A file that cannot be read as the whole read would (a bad metric line, a
- * loop) makes it read whole, so it is skipped, and reported, exactly as that read skips it.
+ * The run's info and the values of the query's files (`params/lr`, `metrics/loss`), or null when
+ * it is not a run MLflow lists. A file that cannot be read as the whole read would (a bad metric
+ * line, a loop) makes it read whole, so it is skipped, and reported, exactly as that read skips it.
  */
-export async function readQueryFiles(reader: MlrunsReader, location: RunLocation, experimentId: string, files: string[]): Promise<Run | null> {
+export async function readQueryFiles(reader: MlrunsReader, location: RunLocation, experimentId: string, keys: readonly QueryKey[]): Promise<Run | null> {
   const info = await reader.readRunInfoOrSkip(location, experimentId);
   if (!info) return null;
   const data: Run['data'] = { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) };
   try {
-    for (const path of files) {
-      const slash = path.indexOf('/');
-      const folder = path.slice(0, slash) as keyof typeof FOLDERS;
-      const key = path.slice(slash + 1);
-      const [kind, dirName] = FOLDERS[folder];
-      try {
-        validateKey(kind, key, { checkLength: false });
-      } catch {
-        continue; // no run holds a key of that name: the whole read would refuse its file
-      }
-      const filePath = joinPath(location.dir, dirName, key);
+    for (const { path, folder, key } of keys) {
+      const filePath = joinPath(location.dir, path);
       const text = await reader.text(filePath);
       if (text === null) continue;
       if (folder === 'metrics') data.metrics[key] = latestMetricInText(key, text, reader.tree.describe(filePath));

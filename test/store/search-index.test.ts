@@ -87,3 +87,25 @@ describe('search index', () => {
     expect(after.searchIndex!.stats.captured).toBe(0);
   });
 });
+
+describe('a query key that names a path outside the run', () => {
+  it('names no file, through the index and without it: a file planted there never matches', async () => {
+    const t = await tree(2);
+    const runDir = join(t.root, t.experimentId, t.runIds[0]!);
+    writeFileSync(join(runDir, 'planted'), 'v'); // what params/../planted would reach
+    const outside = join(t.root, '..', 'outside');
+    writeFileSync(outside, 'v');
+    for (const [filter, count] of [
+      ["params.`../planted` = 'v'", 0],
+      ["params.`../../../outside` = 'v'", 0],
+      ['params.`../planted` IS NULL', 2],
+      ['metrics.`../../../outside` >= 0', 0],
+    ] as const) {
+      const input = { experimentIds: [t.experimentId], filter };
+      const plain = await t.store.searchRuns(input);
+      expect(plain.items.length, filter).toBe(count);
+      expect(await t.indexed().searchRuns(input), filter).toEqual(plain);
+      expect(await t.indexed().searchRuns(input), filter).toEqual(plain);
+    }
+  });
+});

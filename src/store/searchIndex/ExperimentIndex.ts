@@ -108,14 +108,18 @@ export class ExperimentIndex {
     return (this.stored?.meta.count ?? 0) + this.overlay.size;
   }
 
-  private storedIndexOf(name: string): number | undefined {
-    if (!this.stored) return undefined;
+  /** Stored run name -> its position, built on first use. */
+  private nameMap(): Map<string, number> {
     if (!this.storedNames) {
       this.storedNames = new Map();
-      const names = this.stored.runs.names;
+      const names = this.stored?.runs.names ?? [];
       for (let i = 0; i < names.length; i++) this.storedNames.set(names[i]!, i);
     }
-    return this.storedNames.get(name);
+    return this.storedNames;
+  }
+
+  private storedIndexOf(name: string): number | undefined {
+    return this.stored ? this.nameMap().get(name) : undefined;
   }
 
   entry(name: string): Entry | undefined {
@@ -166,8 +170,7 @@ export class ExperimentIndex {
   }
 
   names(): string[] {
-    this.storedIndexOf('');
-    const out = new Set(this.storedNames?.keys() ?? []);
+    const out = new Set(this.nameMap().keys());
     for (const [name, captured] of this.overlay) captured ? out.add(name) : out.delete(name);
     return [...out];
   }

@@ -245,7 +245,7 @@ export class SearchIndex {
   /** A run not in the index as an index-free search reads it: meta.yaml and the query's files. */
   private async readQueryFiles(o: Opened, name: string, needs: RunQueryFiles, warnings: ReadWarning[]): Promise<Run | null> {
     const reader = new MlrunsReader(this.reader.tree, (w) => warnings.push(w));
-    return readQueryFiles(reader, { experimentDir: o.location.dir, dir: joinPath(o.location.dir, name) }, o.location.experiment.experimentId, needs.files);
+    return readQueryFiles(reader, { experimentDir: o.location.dir, dir: joinPath(o.location.dir, name) }, o.location.experiment.experimentId, needs.keys);
   }
 
   /** Read the run from its files, as fresh as an index-free read. */
@@ -298,10 +298,7 @@ export class SearchIndex {
 /** Whether two reads of a run agree in everything the query compares. */
 function sameForQuery(a: Run, b: Run, needs: RunQueryFiles): boolean {
   for (const field of needs.infoFields) if (!Object.is(a.info[field], b.info[field])) return false;
-  for (const path of needs.files) {
-    const slash = path.indexOf('/');
-    const folder = path.slice(0, slash) as 'params' | 'tags' | 'metrics';
-    const key = path.slice(slash + 1);
+  for (const { folder, key } of needs.keys) {
     const x = (a.data[folder] as Record<string, string | Metric>)[key];
     const y = (b.data[folder] as Record<string, string | Metric>)[key];
     const vx = typeof x === 'object' ? x.value : x;
@@ -322,10 +319,7 @@ class PartialRun {
 
   constructor(private readonly needs: RunQueryFiles) {
     this.run = { info: {} as Run['info'], data: { params: Object.create(null), tags: Object.create(null), metrics: Object.create(null) }, inputs: [] };
-    this.slots = needs.files.map((path) => {
-      const slash = path.indexOf('/');
-      return { folder: path.slice(0, slash) as 'params' | 'tags' | 'metrics', key: path.slice(slash + 1), path, metric: { value: 0 } };
-    });
+    this.slots = needs.keys.map((k) => ({ ...k, metric: { value: 0 } }));
   }
 
   fill(entry: Entry): Run {

@@ -96,9 +96,5 @@ export function signatures(paths: readonly string[], worker?: Pick<Worker, 'post
       result[i] = out[k]! < 0 ? MISSING : foldStat(out[k]!, out[k + 1]!, out[k + 2]!, out[k + 3]!, out[k + 4] === 1);
     }
   }
-  lastShare = theirs / chunks;
   return result;
 }
-
-/** The share of the last parallel batch the worker did (for the benchmark's report). */
-export let lastShare = 0;
