@@ -99,6 +99,9 @@ export class ObjectReader {
         }
         // A delta needs its base: isomorphic-git resolves those.
         if (!type) return null;
+        // deflate expands at most about 1032 to 1: a size the rest of the pack cannot hold is a
+        // damaged or forged header, never a reason to allocate that much.
+        if (size > (fs.fstatSync(fd).size - offset) * 1032 + 64) return null;
         // zlib's output is at most this much bigger than its input (deflateBound); the rest of the pack after it is ignored.
         const room = Buffer.allocUnsafe(size + (size >>> 10) + 64);
         const got = fs.readSync(fd, room, 0, room.length, offset + i);
