@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { faultPoint } from '../faultPoint.js';
 
 const MAGIC = Buffer.from('MLTIDX\n\x01', 'latin1');
 const PREFIX = MAGIC.length + 4;
@@ -36,6 +37,7 @@ export function writeIndexFile(path: string, meta: unknown, sections: Map<string
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     writeFileSync(tmp, Buffer.concat([MAGIC, length, head, ...sections.values()]));
+    faultPoint('index:before-rename', path, 'rename');
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
