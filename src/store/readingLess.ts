@@ -30,11 +30,12 @@ export async function searchRunsReadingLess(reader: MlrunsReader, experiments: E
     }
   }
   // The page, its runs read whole; a run the whole read drops leaves the candidates, page again.
+  // The first run after the page too: whether there is a next page depends on it.
   const whole = new Map<Run, Run | null>();
   for (;;) {
-    const page = searchRuns(candidates, input);
+    const { page, next } = pageAndNext(candidates, input);
     let dropped = false;
-    for (const run of page.items) {
+    for (const run of next ? [...page.items, next] : page.items) {
       if (!whole.has(run)) {
         const { location, experimentId } = where.get(run)!;
         const full = await reader.readRunOrSkip(location, experimentId);
@@ -47,6 +48,13 @@ export async function searchRunsReadingLess(reader: MlrunsReader, experiments: E
     }
     if (!dropped) return { ...page, items: page.items.map((run) => whole.get(run)!) };
   }
+}
+
+/** A page of the candidates, and the first candidate after it (the one a next page starts with). */
+export function pageAndNext(candidates: Run[], input: SearchOptions & { viewType?: ViewType }): { page: Page<Run>; next: Run | undefined } {
+  const page = searchRuns(candidates, input);
+  const next = page.nextPageToken ? searchRuns(candidates, { ...input, pageToken: page.nextPageToken, maxResults: 1 }).items[0] : undefined;
+  return { page, next };
 }
 
 /**

@@ -109,3 +109,19 @@ describe('a query key that names a path outside the run', () => {
     }
   });
 });
+
+describe('a run after the page that a whole read skips', () => {
+  it('makes no next page: through the index (known or not yet indexed) and without it', async () => {
+    const t = await tree(3);
+    // The oldest run (last in the default order) gets a metric line no reader accepts.
+    appendFileSync(join(t.root, t.experimentId, t.runIds[0]!, 'metrics', 'loss'), 'not a metric line\n');
+    const input = { experimentIds: [t.experimentId], filter: "tags.team = 'aaaa'", maxResults: 2 };
+    const plain = await t.store.searchRuns(input);
+    expect(plain.items.map((r) => r.info.runId)).toEqual([t.runIds[2], t.runIds[1]]);
+    expect(plain.nextPageToken).toBeNull();
+    const unindexed = new FileStore(t.root, { index: { dir: join(t.indexDir, 'budget'), racyWindowMs: 0, captureBudget: 1 } });
+    expect(await unindexed.searchRuns(input)).toEqual(plain);
+    expect(await t.indexed().searchRuns(input)).toEqual(plain);
+    expect(await t.indexed().searchRuns(input)).toEqual(plain);
+  });
+});

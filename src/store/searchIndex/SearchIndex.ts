@@ -10,7 +10,7 @@ import { searchRuns, viewFilter, type SearchOptions } from '../../format/search/
 import { META_FILE, joinPath } from '../../format/layout.js';
 import { runQueryFiles, type RunQueryFiles } from '../../format/search/runQueryFiles.js';
 import { MlrunsReader, type ExperimentLocation } from '../MlrunsReader.js';
-import { readQueryFiles } from '../readingLess.js';
+import { pageAndNext, readQueryFiles } from '../readingLess.js';
 import { warnSkipped, type ReadWarning } from '../readWarnings.js';
 import { ExperimentIndex, type Entry } from './ExperimentIndex.js';
 import { CorruptIndex } from './indexFile.js';
@@ -140,17 +140,20 @@ export class SearchIndex {
           origin.set(run, { o, name, entry });
         }
       }
-      const page = searchRuns(candidates, input);
+      // The first run after the page is checked as the page's are: whether there is a next page
+      // depends on it.
+      const { page, next } = pageAndNext(candidates, input);
+      const checkedRuns = next ? [...page.items, next] : page.items;
       let stale = false;
       // A returned run not in the index is read whole now (and so added); if what the query
       // compares changed since its files were read, the page is made again.
-      for (const run of page.items) {
+      for (const run of checkedRuns) {
         const where = origin.get(run)!;
         if (where.entry) continue;
         where.entry = await this.capture(where.o, where.name);
         if (!where.entry.listed || !sameForQuery(run, new PartialRun(needs).fill(where.entry), needs)) stale = true;
       }
-      const returned = page.items.map((run) => origin.get(run)! as { o: Opened; name: string; entry: Entry });
+      const returned = checkedRuns.map((run) => origin.get(run)! as { o: Opened; name: string; entry: Entry });
       // Every file of every returned run, checked in one batch; a run that changed is read again.
       // The files the query read were checked a moment ago: the rest of each run now.
       const queried = new Set([META_FILE, ...needs.files]);
@@ -167,12 +170,14 @@ export class SearchIndex {
       if (stale) continue;
       const items: Run[] = [];
       for (const { o, name, entry } of returned) {
+        // The run after the page is loaded too: one that will not load is no next page.
         if (!o.loaded.has(name)) o.loaded.set(name, entry.full());
         const full = o.loaded.get(name);
         if (!full) break;
         items.push(full);
       }
       if (items.length < returned.length) continue;
+      items.length = page.items.length;
       for (const w of warnings) warnSkipped(w);
       this.stats.runs = considered;
       return { ...page, items };
